@@ -1,0 +1,34 @@
+#!/bin/sh
+# fuzz/run.sh [SECONDS]: build every libFuzzer target with clang and run each
+# for SECONDS (default 60) on its seed corpus.  Fails on any crash, leak or
+# undefined behaviour.
+set -eu
+secs=${1:-60}
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${FUZZ_OUT:-$(mktemp -d /tmp/drover-fuzz.XXXXXX)}
+CC=${CC_FUZZ:-clang}
+FLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/src"
+LIBS="$(pkg-config --cflags --libs libsystemd inih)"
+common="$top/src/value.c $top/src/xmalloc.c $top/src/log.c"
+config="$top/src/config.c $top/src/config_read.c $top/src/config_keys.c $top/src/config_job.c $top/src/validate.c"
+
+build() {	# name sources...
+	name=$1; shift
+	$CC $FLAGS "$top/fuzz/$name.c" "$@" $LIBS -o "$out/$name"
+}
+run() {
+	name=$1
+	mkdir -p "$out/corpus-$name"
+	echo "fuzz: $name for ${secs}s"
+	"$out/$name" -max_total_time="$secs" -print_final_stats=1 \
+	    "$out/corpus-$name" "$top/fuzz/corpus/${name#fuzz_}" 2>"$out/$name.log" ||
+	    { tail -50 "$out/$name.log"; exit 1; }
+	grep -E '^stat::number_of_executed_units|Done [0-9]+ runs' "$out/$name.log" | tail -1
+}
+
+build fuzz_argv $common
+run fuzz_argv
+if [ -f "$top/fuzz/fuzz_config.c" ]; then
+	build fuzz_config $common $config
+	run fuzz_config
+fi

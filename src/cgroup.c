@@ -1,0 +1,289 @@
+/*
+ * cgroup.c: one cgroup v2 leaf per instance, when drover may make them.
+ *
+ * drover finds the cgroup2 mount in /proc/self/mountinfo and its own
+ * cgroup in the "0::" line of /proc/self/cgroup, and makes
+ * OWN/drover.PID/ with one leaf per instance beside nothing else.  No
+ * controller is enabled, so the no-internal-process rule does not apply
+ * and drover need not move itself; cgroup.kill and cgroup.events need no
+ * controller.  A child joins its leaf before exec, so no descendant can
+ * escape, not even through setsid.  Leaves of a drover that died (its pid
+ * no longer runs) are killed and removed at start-up.  Without a writable
+ * cgroup2, drover falls back to process groups and being a subreaper.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drover.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* The cgroup2 mount point, from mountinfo (field 5; fstype after " - "). */
+static char *
+cgroup2_mount(void)
+{
+	FILE	*f;
+	char	*line = NULL, *mnt = NULL, *sep, *fields[6], *p;
+	size_t	 cap = 0;
+	int	 i;
+
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return NULL;
+	while (mnt == NULL && getline(&line, &cap, f) != -1) {
+		if ((sep = strstr(line, " - ")) == NULL)
+			continue;
+		if (strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		p = line;
+		for (i = 0; i < 6 && p != NULL; i++)
+			fields[i] = strsep(&p, " ");
+		if (i == 6 && fields[4] != NULL)
+			mnt = xstrdup(fields[4]);
+	}
+	free(line);
+	fclose(f);
+	return mnt;
+}
+
+static char *
+own_cgroup(void)
+{
+	FILE	*f;
+	char	*line = NULL, *path = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+
+	if ((f = fopen("/proc/self/cgroup", "re")) == NULL)
+		return NULL;
+	while (path == NULL && (n = getline(&line, &cap, f)) != -1) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		if (n > 0 && line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		path = xstrdup(line + 3);
+	}
+	free(line);
+	fclose(f);
+	return path;
+}
+
+static int
+write_file(const char *dir, const char *file, const char *s)
+{
+	char	*path = xprintf("%s/%s", dir, file);
+	int	 fd, rc = -1;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) != -1) {
+		if (write(fd, s, strlen(s)) == (ssize_t)strlen(s))
+			rc = 0;
+		close(fd);
+	}
+	free(path);
+	return rc;
+}
+
+static bool
+dir_populated(const char *dir)
+{
+	char	*path = xprintf("%s/cgroup.events", dir), buf[256], *p;
+	int	 fd;
+	ssize_t	 n;
+	bool	 populated = false;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			if ((p = strstr(buf, "populated ")) != NULL)
+				populated = p[10] == '1';
+		}
+		close(fd);
+	}
+	free(path);
+	return populated;
+}
+
+/* Kill and remove what a dead drover left in DIR (drover.PID). */
+static void
+reap_leftover(const char *dir)
+{
+	DIR		*dp;
+	struct dirent	*de;
+	char		*sub;
+
+	if ((dp = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = xprintf("%s/%s", dir, de->d_name);
+		if (dir_populated(sub)) {
+			log_warnx("killing processes of job %s left by an "
+			    "earlier drover (%s)", de->d_name, dir);
+			if (write_file(sub, "cgroup.kill", "1") == -1)
+				log_warn("%s: cgroup.kill", sub);
+		}
+		/* fails while the killed are still dying; then it stays */
+		(void)rmdir(sub);
+		free(sub);
+	}
+	closedir(dp);
+	(void)rmdir(dir);
+}
+
+/* Is pid a running drover?  A reused pid is not. */
+static bool
+is_drover(long pid)
+{
+	char	path[64], comm[32] = "";
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "drover", 6) == 0;
+}
+
+static void
+clean_leftovers(const char *parent)
+{
+	DIR		*dp;
+	struct dirent	*de;
+	char		*dir, *end;
+	long		 pid;
+
+	if ((dp = opendir(parent)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		if (strncmp(de->d_name, "drover.", 7) != 0)
+			continue;
+		pid = strtol(de->d_name + 7, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		/* ours, left by an earlier drover with our pid (PID 1) */
+		if (pid != (long)getpid() && is_drover(pid))
+			continue;	/* that drover still runs */
+		dir = xprintf("%s/%s", parent, de->d_name);
+		reap_leftover(dir);
+		free(dir);
+	}
+	closedir(dp);
+}
+
+/* 0 with d_cg_base set, or -1: no usable cgroup2 (fall back). */
+int
+cgroup_init(struct drover *d)
+{
+	char	*mnt, *own, *parent, *base;
+
+	if (getenv("DROVER_NO_CGROUP") != NULL)
+		return -1;
+	if ((mnt = cgroup2_mount()) == NULL)
+		return -1;
+	if ((own = own_cgroup()) == NULL) {
+		free(mnt);
+		return -1;
+	}
+	parent = xprintf("%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
+	free(mnt);
+	free(own);
+	clean_leftovers(parent);
+	base = xprintf("%s/drover.%ld", parent, (long)getpid());
+	free(parent);
+	if (mkdir(base, 0755) == -1 && errno != EEXIST) {
+		log_debug("cgroup: mkdir %s: %s; using process groups", base,
+		    strerror(errno));
+		free(base);
+		return -1;
+	}
+	d->d_cg_base = base;
+	log_debug("cgroup: jobs run under %s", base);
+	return 0;
+}
+
+/* The instance's leaf, and an fd on its cgroup.procs for the child. */
+int
+cgroup_prepare(struct instance *in, int *procs_fd)
+{
+	char	*path, *p, name[256];
+
+	if (in->cg_dir == NULL) {
+		snprintf(name, sizeof(name), "%s", in->name);
+		for (p = name; *p != '\0'; p++)
+			if (*p == '/' || !isprint((unsigned char)*p))
+				*p = '_';
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			name[0] = '_';
+		in->cg_dir = xprintf("%s/%s", in->d->d_cg_base, name);
+	}
+	if (mkdir(in->cg_dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	path = xprintf("%s/cgroup.procs", in->cg_dir);
+	*procs_fd = open(path, O_WRONLY | O_CLOEXEC);
+	free(path);
+	return *procs_fd == -1 ? -1 : 0;
+}
+
+bool
+cgroup_empty(struct instance *in)
+{
+	return !dir_populated(in->cg_dir);
+}
+
+/* SIGKILL through cgroup.kill; other signals to every pid in the leaf. */
+int
+cgroup_kill(struct instance *in, int sig)
+{
+	FILE	*f;
+	char	*path;
+	long	 pid;
+
+	if (sig == SIGKILL && write_file(in->cg_dir, "cgroup.kill", "1") == 0)
+		return 0;
+	path = xprintf("%s/cgroup.procs", in->cg_dir);
+	f = fopen(path, "re");
+	free(path);
+	if (f == NULL)
+		return -1;
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (kill((pid_t)pid, sig) == -1 && errno != ESRCH)
+			log_warn("%s: kill %d %ld", in->name, sig, pid);
+	fclose(f);
+	return 0;
+}
+
+void
+cgroup_remove(struct instance *in)
+{
+	if (in->cg_dir == NULL)
+		return;
+	if (rmdir(in->cg_dir) == -1 && errno != ENOENT)
+		log_debug("%s: rmdir %s: %s", in->name, in->cg_dir,
+		    strerror(errno));
+	free(in->cg_dir);
+	in->cg_dir = NULL;
+}
+
+void
+cgroup_fini(struct drover *d)
+{
+	if (d->d_cg_base == NULL)
+		return;
+	if (rmdir(d->d_cg_base) == -1 && errno != ENOENT)
+		log_warn("rmdir %s", d->d_cg_base);
+	free(d->d_cg_base);
+	d->d_cg_base = NULL;
+}

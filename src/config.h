@@ -1,0 +1,162 @@
+/*
+ * config.h: the parsed, validated configuration (SPEC 1-2).
+ *
+ * config_load() turns a file and its includes into a struct config that
+ * nothing else re-checks, or into a list of every error as "FILE:LINE:
+ * message".  It never spawns, signals or touches the event loop, so a reload
+ * builds a new config beside the running one.
+ */
+#ifndef DROVER_CONFIG_H
+#define DROVER_CONFIG_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum job_kind { JOB_SERVICE, JOB_TASK, JOB_CLEANUP };
+enum autorestart { AR_FALSE, AR_TRUE, AR_UNEXPECTED };
+enum killmode { KM_MIXED, KM_GROUP, KM_PROCESS };
+enum ready_mode { READY_STARTED, READY_STARTSECS, READY_NOTIFY };
+enum sink_kind { SINK_LOG, SINK_JOURNAL, SINK_FILE, SINK_NULL, SINK_INHERIT };
+
+#define LIMIT_UNSET	((uint64_t)0)	/* in struct job_limit.set == false */
+#define LIMIT_INFINITY	UINT64_MAX
+
+struct sink {
+	enum sink_kind	 kind;
+	char		*path;		/* SINK_FILE */
+	uint64_t	 maxbytes;	/* rotate a regular file past this; 0 = never */
+	int		 backups;	/* rotated files kept */
+};
+
+struct job_limit {
+	bool		 set;
+	uint64_t	 value;		/* soft = hard; LIMIT_INFINITY */
+};
+
+/* One instance of a job (numprocs), with every %(process_num) resolved. */
+struct proc_config {
+	char		*name;		/* process_name, e.g. "worker_3" */
+	int		 num;		/* process_num */
+	char	       **argv;		/* command, split; argv[0] not resolved */
+	char	       **env;		/* "KEY=value" added (after [drover] env) */
+	char		*directory;	/* NULL = drover's */
+	struct sink	 out, err;	/* err.kind == out when redirect_stderr */
+	bool		 redirect_stderr;
+};
+
+struct job_config {
+	char		*name;		/* program name: [service:NAME] */
+	enum job_kind	 kind;
+	bool		 compat;	/* from [program:x] (supervisord) */
+	char		*file;		/* where the section starts */
+	int		 line;
+	char		*group;		/* [group:x] it belongs to, or NULL */
+
+	struct proc_config *procs;	/* numprocs of them */
+	int		 nprocs;
+
+	char		*user;		/* as written, or NULL */
+	uid_t		 uid;		/* resolved when user != NULL */
+	gid_t		 gid;
+	int		 umask;		/* -1 = inherit */
+	bool		 clean_environment;
+	bool		 autostart;
+	enum autorestart autorestart;
+	uint8_t		 exitcodes[32];	/* bitmap of expected exit codes */
+	int64_t		 startsecs;	/* ms */
+	int		 startretries;	/* -1 = infinite */
+	int		 retries;	/* tasks */
+	int64_t		 backoff;	/* ms */
+	int64_t		 backoff_max;	/* ms */
+	int		 stopsignal;
+	int64_t		 stopwaitsecs;	/* ms */
+	enum killmode	 killmode;
+	int		 priority;
+	char	       **after;		/* job names (program names) */
+	char	       **before;
+	enum ready_mode	 ready;
+	int64_t		 start_timeout;	/* ms; bounds STARTING for ready=notify */
+	int64_t		 timeout;	/* ms; 0 = none (tasks, cleanup) */
+	int64_t		 interval;	/* ms; 0 = none (tasks) */
+	bool		 shield;
+	bool		 critical;
+	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
+};
+
+struct group_config {
+	char		*name;
+	char	       **jobs;		/* program names */
+	int		 max_concurrent;	/* 0 = no bound */
+	char		*file;
+	int		 line;
+};
+
+struct config {
+	char		*path;		/* the main file, as given */
+	int64_t		 shutdown_timeout;	/* ms */
+	int		 max_concurrent;	/* tasks, 0 = no bound */
+	char		*socket;	/* NULL = none */
+	int		 socket_mode;
+	char		*socket_group;	/* NULL = none */
+	gid_t		 socket_gid;
+	int		 log_level;	/* -1 = not set in the file */
+	char		*pidfile;
+	char	       **environment;	/* "KEY=value" for every job */
+
+	struct job_config **jobs;	/* in file order */
+	int		 njobs;
+	struct group_config **groups;
+	int		 ngroups;
+};
+
+/* Errors and warnings, each a full "FILE:LINE: message" line. */
+struct diag {
+	char	       **errors;
+	int		 nerrors;
+	char	       **warnings;
+	int		 nwarnings;
+};
+
+void	 diag_init(struct diag *);
+void	 diag_free(struct diag *);
+void	 diag_error(struct diag *, const char *file, int line,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void	 diag_warn(struct diag *, const char *file, int line,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void	 diag_print(const struct diag *, FILE *);	/* "error: ..." lines */
+
+/*
+ * Defaults that depend on how drover was started (the default socket path
+ * differs for root).  Built from SYSCONFDIR/RUNSTATEDIR at compile time.
+ */
+struct config_env {
+	bool		 is_root;	/* euid == 0: `user` is allowed */
+	const char	*default_socket;
+};
+void	 config_env_default(struct config_env *);
+
+/* NULL on any error (diag->nerrors > 0); warnings are added either way. */
+struct config *config_load(const char *path, const struct config_env *,
+	    struct diag *);
+void	 config_free(struct config *);
+/* `drover -t`: one line per job (name, kind, instances, command). */
+void	 config_summary(const struct config *, FILE *);
+
+const char *job_kind_name(enum job_kind);
+struct job_config *config_find_job(const struct config *, const char *name);
+struct group_config *config_find_group(const struct config *, const char *);
+/* True if the two differ in anything that affects the running process
+ * (command, env, user, directory, sinks, limits, numprocs ...): reload
+ * restarts the job.  Fields that apply in place (backoff, retries, group
+ * bounds, priority, timeouts) do not count. */
+bool	 job_config_needs_restart(const struct job_config *,
+	    const struct job_config *);
+bool	 job_exitcode_expected(const struct job_config *, int code);
+
+/* The maximum length of one configuration line. */
+#define CONFIG_MAX_LINE	(64 * 1024)
+
+#endif

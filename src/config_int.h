@@ -1,0 +1,138 @@
+/*
+ * config_int.h: shared by the configuration loader's files only.
+ *
+ * Loading has three phases.  Reading (config_read.c) turns each file into
+ * raw sections of raw keys, every key with the file and line it came from,
+ * merging repeated supervisord sections and following includes.  Building
+ * (config_keys.c for [drover] and groups, config_job.c for jobs)
+ * interpolates and parses the values.  Validation (validate.c) checks what
+ * spans jobs: names, dependencies, groups.  Every phase records every error
+ * and goes on, so one run reports them all.
+ */
+#ifndef DROVER_CONFIG_INT_H
+#define DROVER_CONFIG_INT_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+
+#include "config.h"
+
+#define CONFIG_MAX_ERRORS_PER_FILE	100	/* then the file is abandoned */
+#define CONFIG_MAX_NUMPROCS		10000
+#define CONFIG_MAX_INCLUDE_DEPTH	32
+#define CONFIG_MAX_FILES		1000	/* read in one load */
+
+/* What a value error says was expected. */
+#define EXPECT_BOOL	"true or false"
+#define EXPECT_COUNT	"a whole number, 0 or more"
+#define EXPECT_DURATION	"a duration like 30s, 1m30s or 250ms"
+
+/* A file that was read; keys point at it for FILE:LINE and %(here)s. */
+struct cfile {
+	char		*path;		/* as shown in messages */
+	char		*dir;		/* %(here)s; base of relative paths */
+	dev_t		 dev;		/* identity, for include cycles */
+	ino_t		 ino;
+};
+
+struct rkey {
+	char		*key;		/* lowercased */
+	char		*value;		/* continuation lines joined */
+	struct cfile	*file;
+	int		 line;
+	int		 occ;		/* which [header] line of its section */
+};
+
+enum sect_type {
+	ST_DROVER,		/* [drover] */
+	ST_SUPERVISORD,		/* [supervisord] */
+	ST_SERVICE,
+	ST_TASK,
+	ST_CLEANUP,
+	ST_PROGRAM,		/* supervisord's [program:x] */
+	ST_GROUP,
+	ST_INCLUDE,		/* supervisord's [include] */
+	ST_NOTRUN,		/* [eventlistener:x], [fcgi-program:x] */
+	ST_IGNORED,		/* [unix_http_server], [supervisorctl] ... */
+};
+
+struct rsect {
+	enum sect_type	 type;
+	char		*header;	/* "service:web", as written */
+	char		*name;		/* "web"; NULL for [drover] */
+	struct cfile	*file;		/* where it first starts */
+	int		 line;
+	struct rkey	*keys;
+	int		 nkeys;
+	int		 occ;		/* [header] lines seen so far */
+};
+
+/* Where a job's after/before came from, for the cycle report. */
+struct jobmeta {
+	struct job_config	*job;
+	const struct rsect	*sect;
+	const struct rkey	*after;
+	const struct rkey	*before;
+};
+
+struct loader {
+	const struct config_env	*env;
+	struct diag		*diag;
+	struct config		*conf;
+	struct cfile	       **files;
+	int			 nfiles;
+	struct rsect	       **sects;
+	int			 nsects;
+	struct cfile	       **chain;		/* files being read: cycles */
+	int			 depth;
+	char			*nodename;	/* %(host_node_name)s */
+	struct jobmeta		*meta;		/* one per conf->jobs[i] */
+	char		       **notrun;	/* [eventlistener:x] names */
+};
+
+/* config.c */
+bool		 sect_is_own(enum sect_type);
+struct rsect	*sect_open(struct loader *, struct cfile *, int line,
+		    const char *header);
+struct rkey	*sect_add_key(struct loader *, struct rsect *, struct cfile *,
+		    int line, const char *key, const char *value);
+const struct rkey *sect_key(const struct rsect *, const char *);
+char		*config_path(const struct cfile *, const char *);
+void		 key_error(struct loader *, const struct rkey *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+void		 key_warn(struct loader *, const struct rkey *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+void		 key_bad_value(struct loader *, const struct rkey *,
+		    const char *value, const char *expected);
+int		 config_interpolate(struct loader *, const struct rkey *,
+		    const char *program, const char *group, int num,
+		    int numprocs, char **out);
+
+/* config_read.c */
+void		 read_main(struct loader *, const char *path);
+
+/* config_keys.c */
+enum key_verdict { KV_OK, KV_UNKNOWN, KV_WARN, KV_ERROR };
+enum key_verdict keys_check(enum sect_type, const char *key,
+		    const char **why);
+const char	*keys_suggest(enum sect_type, const char *key);
+void		 keys_build_drover(struct loader *);
+void		 keys_build_groups(struct loader *);
+
+/* config_job.c */
+enum key_verdict job_key_check(enum sect_type, const char *key,
+		    const char **why);
+const char	*job_key_suggest(enum sect_type, const char *key);
+void		 job_build_all(struct loader *);
+void		 job_config_free(struct job_config *);
+
+/* validate.c */
+void		 validate_all(struct loader *);
+void		 validate_dir(struct loader *, const struct rkey *,
+		    const char *path, char ***seen);
+int		 validate_name(const char *, char **why);
+int		 validate_user(struct loader *, const struct rkey *,
+		    const char *spec, uid_t *, gid_t *);
+
+#endif

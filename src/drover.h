@@ -1,0 +1,326 @@
+/*
+ * drover.h: the daemon context and the job/instance objects shared by the
+ * engine modules (job.c, spawn.c, output.c, sched.c, shutdown.c, ...).
+ *
+ * One struct drover holds all mutable state.  A struct job is one
+ * configured job; a struct instance is one of its numprocs processes, and
+ * owns its timer, its pipes and its current run.  Only job.c writes
+ * instance->state (instance_event()); other modules post events.
+ */
+#ifndef DROVER_DROVER_H
+#define DROVER_DROVER_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct event;
+struct event_base;
+
+enum jstate {
+	JS_STOPPED, JS_QUEUED, JS_STARTING, JS_RUNNING, JS_BACKOFF,
+	JS_STOPPING, JS_EXITED, JS_FATAL, JS__MAX
+};
+
+/* How a run ended (SPEC 4.4). */
+enum result {
+	RES_NONE, RES_OK, RES_FAILED, RES_KILLED, RES_TIMEOUT, RES_CANCELLED,
+	RES_SPAWN_ERROR, RES__MAX
+};
+
+enum ievent {
+	IE_START,	/* want it up: autostart, start, run, interval due */
+	IE_STOP,	/* want it down: stop, shutdown (result cancelled) */
+	IE_DISPATCH,	/* the scheduler grants a slot: spawn now */
+	IE_READY,	/* READY=1 from the job */
+	IE_TIMER,	/* the instance timer fired (clock passed a deadline) */
+	IE_MAIN_EXIT,	/* main process reaped (arg: wait status) */
+	IE_RUN_DONE,	/* reaped + pipes at EOF + tree empty */
+	IE_DEP_FAILED,	/* a job it waits for failed for good */
+	IE_RESTART,	/* stop if running, then start again */
+	IE__MAX
+};
+
+enum want { WANT_DOWN, WANT_UP };
+
+/* Run flags: a run is over when RUN_DONE are all set (STYLE.md, tmux). */
+#define RUN_REAPED	0x01
+#define RUN_OUT_EOF	0x02
+#define RUN_ERR_EOF	0x04
+#define RUN_TREE_GONE	0x08
+#define RUN_DONE	(RUN_REAPED | RUN_OUT_EOF | RUN_ERR_EOF | RUN_TREE_GONE)
+#define RUN_ACTIVE	0x10	/* a process exists (or existed) for this run */
+#define RUN_KILLED	0x20	/* drover sent SIGKILL */
+#define RUN_FORCED	0x40	/* gave up waiting; pipes closed by force */
+#define RUN_FINISHING	0x80	/* IE_RUN_DONE posted */
+
+/* Where a stop escalation stands. */
+enum stop_phase { STOP_NONE, STOP_SIGNALLED, STOP_KILLED };
+
+/* Grace after SIGKILL before drover stops waiting for a tree (D state). */
+#define KILL_GRACE_MS	5000
+
+struct result_rec {
+	enum result	 result;
+	pid_t		 pid;
+	int64_t		 start;		/* wall clock, ms since the epoch */
+	int64_t		 end;
+	int64_t		 duration;	/* ms, monotonic */
+	int		 code;		/* exit code, or -1 */
+	int		 signal;	/* terminating signal, or 0 */
+	char		 note[96];	/* why, when it is not obvious */
+};
+
+/* One output pipe of a run. */
+struct outstream {
+	struct instance	*in;
+	int		 fd;		/* read end, or -1 */
+	bool		 is_err;
+	struct event	*ev;
+	char		*part;		/* incomplete line carried over */
+	size_t		 partlen;
+	struct filesink	*sink;		/* SINK_FILE */
+};
+
+struct filesink {
+	char		*path;
+	int		 fd;
+	uint64_t	 size;
+	uint64_t	 maxbytes;
+	int		 backups;
+	int		 refs;
+	uint64_t	 errors;
+	LIST_ENTRY(filesink) entry;
+};
+
+struct jgroup {
+	char		*name;
+	int		 max;		/* 0 = no bound */
+	int		 running;	/* slots held */
+	/* runnable, waiting for a slot: tasks under the global bound, and
+	 * the rest (services, cleanups), so one never holds back the other */
+	TAILQ_HEAD(, instance) q_bounded;
+	TAILQ_HEAD(, instance) q_free;
+	TAILQ_ENTRY(jgroup) rr;		/* in d_ready_groups while queue non-empty */
+	bool		 in_rr;
+	bool		 implicit;	/* per-job group holding no bound */
+};
+
+struct job {
+	struct drover	*d;
+	struct job_config *cfg;		/* owned by d_conf */
+	struct jgroup	*group;
+	struct instance	**inst;
+	int		 ninst;
+	struct job	**deps;		/* must be ready/done before we start */
+	int		 ndeps;
+	struct job	**rdeps;	/* jobs that have us in deps */
+	int		 nrdeps;
+	struct job	**cleanups_before;	/* cleanups that run before we stop */
+	int		 ncleanups_before;
+	struct job	**waitstop;	/* cleanup: runs once these have stopped */
+	int		 nwaitstop;
+	bool		 removed;	/* dropped by a reload, stopping */
+};
+
+struct instance {
+	struct drover	*d;
+	struct job	*job;
+	const struct proc_config *pc;
+	const char	*name;
+	int		 idx;
+
+	enum jstate	 state;
+	enum want	 want;
+	bool		 pending;	/* a task run requested while one runs */
+	bool		 ever_started;
+	bool		 shutdown_seen;	/* ran during the shutdown: report it */
+	bool		 sd_started;	/* cleanup: started by this shutdown */
+	int		 start_fails;	/* consecutive failed starts */
+	int		 backoff_n;	/* consecutive quick failures (backoff) */
+	int		 task_fails;	/* consecutive failed task runs */
+	int		 restarts;
+	enum result	 stop_result;	/* what to record when the stop ends */
+	enum stop_phase	 stop_phase;
+	bool		 start_timed_out;
+	int64_t		 t_state;	/* monotonic deadline of the state, 0 = none */
+	int64_t		 t_run;		/* task timeout / leftover drain, 0 = none */
+	int64_t		 ready_at;	/* when it became RUNNING */
+	int64_t		 state_since;
+	char		 dep_note[96];
+
+	/* the current run */
+	pid_t		 pid;
+	int		 pidfd;
+	int		 rflags;
+	int		 wstatus;
+	int64_t		 run_start;	/* monotonic */
+	int64_t		 run_start_wall;
+	int64_t		 main_exit;	/* monotonic, 0 = still running */
+	struct outstream out, err;
+
+	struct result_rec last;
+	struct result_rec prev;		/* the one before last (status) */
+
+	struct event	*ev_timer;
+	char		*cg_dir;	/* cgroup leaf, NULL without cgroups */
+
+	enum { Q_NONE, Q_WAITING, Q_GROUP } qwhere;
+	TAILQ_ENTRY(instance) qentry;
+	bool		 holds_slot;
+	bool		 holds_global;
+	struct instance	*pid_next;	/* pid hash chain */
+};
+
+/*
+ * The seam between the state machine and the system: the daemon installs
+ * the real functions, the unit tests fakes with a fake clock.
+ */
+struct engine_ops {
+	int	(*spawn)(struct instance *, char *err, size_t errsz);
+	void	(*kill)(struct instance *, int sig, bool tree);
+	bool	(*tree_empty)(struct instance *);
+	void	(*release)(struct instance *);	/* the run is over */
+	void	(*arm)(struct instance *);	/* (re)arm at min(t_state, t_run) */
+	void	(*changed)(struct instance *, enum jstate from);
+	int64_t	(*now)(void);			/* monotonic ms */
+	int64_t	(*wallclock)(void);		/* ms since the epoch */
+	uint32_t (*random)(void);
+};
+
+enum shutdown_phase { SD_NONE, SD_DRAIN, SD_CANCEL, SD_KILL, SD_DONE };
+
+struct drover {
+	struct event_base *d_base;
+	const struct engine_ops *d_ops;
+	struct config	*d_conf;
+	const char	*d_confpath;
+	char		*d_socket_path;
+
+	struct job	**d_jobs;
+	int		 d_njobs;
+	struct jgroup	**d_groups;
+	int		 d_ngroups;
+	int		 d_max_tasks;		/* [drover] max_concurrent */
+	int		 d_running_tasks;	/* global slots held */
+	TAILQ_HEAD(, instance) d_waiting;	/* QUEUED on dependencies */
+	TAILQ_HEAD(, jgroup) d_ready_groups;	/* round robin of non-empty queues */
+	struct instance	**d_pidmap;
+	size_t		 d_pidmap_size;
+	int		 d_nactive;		/* runs in progress */
+
+	bool		 d_once;
+	bool		 d_fail_fast;
+	bool		 d_ready_sent;
+	bool		 d_started;		/* autostart done */
+	bool		 d_pumping;
+	bool		 d_repump;
+	bool		 d_stepping;
+	bool		 d_restep;
+
+	enum shutdown_phase d_sd_phase;
+	int		 d_sd_signals;		/* TERM/INT received */
+	int64_t		 d_sd_start;
+	int64_t		 d_sd_deadline;		/* drain deadline (monotonic) */
+	int64_t		 d_sd_hardcap;		/* worst case: kill everything */
+	struct event	*d_sd_timer;
+	struct event	*d_sd_hardtimer;
+	bool		 d_sd_killed_any;
+	int		 d_exitcode;
+	bool		 d_critical_failed;
+
+	struct event	*d_sigev[8];
+	int		 d_nsigev;
+
+	int		 d_notify_fd;		/* NOTIFY_SOCKET for jobs */
+	struct event	*d_notify_ev;
+	char		 d_notify_addr[64];	/* "@drover-notify/..." */
+
+	/* cgroup v2 */
+	char		*d_cg_base;		/* our subtree, NULL = none */
+	LIST_HEAD(, filesink) d_filesinks;
+	int		 d_devnull;
+	struct rlimit_saved { bool set; uint64_t cur, max; } d_nofile;
+};
+
+/* job.c: the state machine */
+extern const char *const jstate_names[JS__MAX];
+extern const char *const result_names[RES__MAX];
+void	 instance_event(struct instance *, enum ievent, int arg);
+bool	 instance_active(const struct instance *);	/* a run in progress */
+bool	 instance_settled(const struct instance *);	/* nothing in flight */
+bool	 instance_is_ready(const struct instance *);	/* satisfies `after` */
+bool	 instance_failed_for_good(const struct instance *);
+int64_t	 backoff_delay(const struct job_config *, int n, uint32_t rnd);
+void	 instance_run_flag(struct instance *, int flag);
+void	 instance_timer_fired(struct instance *);
+
+/* sched.c: queue, semaphores, dependencies */
+void	 sched_enqueue(struct instance *);
+void	 sched_dequeue(struct instance *);
+void	 sched_release(struct instance *);
+void	 sched_pump(struct drover *);
+void	 sched_recheck_waiting(struct drover *);
+bool	 sched_deps_ok(struct instance *, const char **why, bool *failed);
+void	 sched_changed(struct instance *, enum jstate from);
+
+/* engine.c: the job table, building it from a config */
+void	 engine_init(struct drover *, const struct engine_ops *);
+int	 engine_load(struct drover *, struct config *);
+void	 engine_autostart(struct drover *);
+void	 engine_free_jobs(struct drover *);
+struct instance *engine_find_instance(struct drover *, const char *);
+struct job *engine_find_job(struct drover *, const char *);
+void	 pidmap_add(struct drover *, struct instance *);
+void	 pidmap_del(struct drover *, struct instance *);
+struct instance *pidmap_find(struct drover *, pid_t);
+void	 engine_status_line(struct instance *, char *, size_t);
+void	 engine_dump_status(struct drover *);
+void	 engine_check_once(struct drover *);
+void	 engine_check_ready(struct drover *);
+
+/* shutdown.c */
+void	 shutdown_begin(struct drover *, const char *why);
+void	 shutdown_signal(struct drover *, int sig);
+void	 shutdown_step(struct drover *);
+int64_t	 shutdown_worst_case(struct drover *);
+bool	 shutdown_may_start(struct instance *);
+
+/* spawn.c */
+int	 spawn_instance(struct instance *, char *err, size_t errsz);
+void	 spawn_kill(struct instance *, int sig, bool tree);
+bool	 spawn_tree_empty(struct instance *);
+void	 spawn_close_run(struct instance *);
+
+/* cgroup.c */
+int	 cgroup_init(struct drover *);
+int	 cgroup_prepare(struct instance *, int *procs_fd);
+bool	 cgroup_empty(struct instance *);
+int	 cgroup_kill(struct instance *, int sig);
+void	 cgroup_remove(struct instance *);
+void	 cgroup_fini(struct drover *);
+
+/* output.c */
+int	 output_open(struct instance *, int fds[3], int closefds[4]);
+void	 output_start(struct instance *);
+void	 output_force_close(struct instance *);
+void	 output_reopen(struct drover *);
+void	 output_fini(struct drover *);
+
+/* reap.c */
+void	 reap_all(struct drover *);
+void	 reap_check_trees(struct drover *);
+
+/* notify.c: sd_notify to our own manager */
+void	 notify_ready(struct drover *);
+void	 notify_status(struct drover *);
+void	 notify_stopping(struct drover *, int64_t worst_ms);
+void	 notify_extend(struct drover *, int64_t ms);
+int	 notify_server_init(struct drover *);
+void	 notify_server_fini(struct drover *);
+
+#endif

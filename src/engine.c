@@ -1,0 +1,407 @@
+/*
+ * engine.c: the job table built from a config, the pid map, status lines,
+ * and the checks that follow every state change (READY=1, --once).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "drover.h"
+#include "log.h"
+#include "value.h"
+#include "xmalloc.h"
+
+#define PIDMAP_MIN	1024
+
+void
+engine_init(struct drover *d, const struct engine_ops *ops)
+{
+	d->d_ops = ops;
+	TAILQ_INIT(&d->d_waiting);
+	TAILQ_INIT(&d->d_ready_groups);
+	LIST_INIT(&d->d_filesinks);
+	d->d_devnull = -1;
+	d->d_pidmap_size = PIDMAP_MIN;
+	d->d_pidmap = xcalloc(d->d_pidmap_size, sizeof(*d->d_pidmap));
+}
+
+static size_t
+pid_hash(struct drover *d, pid_t pid)
+{
+	return ((size_t)pid * 2654435761u) & (d->d_pidmap_size - 1);
+}
+
+void
+pidmap_add(struct drover *d, struct instance *in)
+{
+	size_t	h = pid_hash(d, in->pid);
+
+	in->pid_next = d->d_pidmap[h];
+	d->d_pidmap[h] = in;
+}
+
+void
+pidmap_del(struct drover *d, struct instance *in)
+{
+	struct instance	**pp;
+
+	for (pp = &d->d_pidmap[pid_hash(d, in->pid)]; *pp != NULL;
+	    pp = &(*pp)->pid_next) {
+		if (*pp == in) {
+			*pp = in->pid_next;
+			in->pid_next = NULL;
+			return;
+		}
+	}
+}
+
+struct instance *
+pidmap_find(struct drover *d, pid_t pid)
+{
+	struct instance	*in;
+
+	for (in = d->d_pidmap[pid_hash(d, pid)]; in != NULL; in = in->pid_next)
+		if (in->pid == pid && !(in->rflags & RUN_REAPED))
+			return in;
+	return NULL;
+}
+
+static struct jgroup *
+group_new(const char *name, int max, bool implicit)
+{
+	struct jgroup	*g = xcalloc(1, sizeof(*g));
+
+	g->name = xstrdup(name);
+	g->max = max;
+	g->implicit = implicit;
+	TAILQ_INIT(&g->q_bounded);
+	TAILQ_INIT(&g->q_free);
+	return g;
+}
+
+struct job *
+engine_find_job(struct drover *d, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < d->d_njobs; i++)
+		if (strcmp(d->d_jobs[i]->cfg->name, name) == 0)
+			return d->d_jobs[i];
+	return NULL;
+}
+
+struct instance *
+engine_find_instance(struct drover *d, const char *name)
+{
+	int	i, j;
+
+	for (i = 0; i < d->d_njobs; i++)
+		for (j = 0; j < d->d_jobs[i]->ninst; j++)
+			if (strcmp(d->d_jobs[i]->inst[j]->name, name) == 0)
+				return d->d_jobs[i]->inst[j];
+	return NULL;
+}
+
+static void
+job_add_ref(struct job ***v, int *n, struct job *j)
+{
+	int	i;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == j)
+			return;
+	*v = xreallocarray(*v, (size_t)*n + 1, sizeof(**v));
+	(*v)[(*n)++] = j;
+}
+
+/*
+ * Resolve `after`/`before` into edges.  At start-up only services and tasks
+ * order each other; a cleanup job's `after` means "once these have
+ * stopped" and its `before` means "finish before these are stopped".
+ */
+static void
+link_deps(struct drover *d)
+{
+	struct job	*j, *o;
+	char	       **n;
+	int		 i;
+
+	for (i = 0; i < d->d_njobs; i++) {
+		j = d->d_jobs[i];
+		for (n = j->cfg->after; n != NULL && *n != NULL; n++) {
+			if ((o = engine_find_job(d, *n)) == NULL)
+				continue;
+			if (j->cfg->kind == JOB_CLEANUP)
+				job_add_ref(&j->waitstop, &j->nwaitstop, o);
+			else if (o->cfg->kind != JOB_CLEANUP) {
+				job_add_ref(&j->deps, &j->ndeps, o);
+				job_add_ref(&o->rdeps, &o->nrdeps, j);
+			}
+		}
+		for (n = j->cfg->before; n != NULL && *n != NULL; n++) {
+			if ((o = engine_find_job(d, *n)) == NULL)
+				continue;
+			if (j->cfg->kind == JOB_CLEANUP)
+				job_add_ref(&o->cleanups_before,
+				    &o->ncleanups_before, j);
+			else if (o->cfg->kind == JOB_CLEANUP)
+				job_add_ref(&o->waitstop, &o->nwaitstop, j);
+			else {
+				job_add_ref(&o->deps, &o->ndeps, j);
+				job_add_ref(&j->rdeps, &j->nrdeps, o);
+			}
+		}
+	}
+}
+
+static struct instance *
+instance_new(struct drover *d, struct job *j, int idx)
+{
+	struct instance	*in = xcalloc(1, sizeof(*in));
+
+	in->d = d;
+	in->job = j;
+	in->idx = idx;
+	in->pc = &j->cfg->procs[idx];
+	in->name = in->pc->name;
+	in->state = JS_STOPPED;
+	in->pidfd = -1;
+	in->out.fd = in->err.fd = -1;
+	in->out.in = in->err.in = in;
+	in->err.is_err = true;
+	return in;
+}
+
+/* Build jobs, instances and groups for a config (the first load). */
+int
+engine_load(struct drover *d, struct config *conf)
+{
+	struct job	*j;
+	int		 i, k;
+
+	d->d_conf = conf;
+	d->d_max_tasks = conf->max_concurrent;
+	/* the configured groups, then one unbounded group per other job */
+	d->d_groups = xcalloc((size_t)conf->ngroups + (size_t)conf->njobs,
+	    sizeof(*d->d_groups));
+	for (i = 0; i < conf->ngroups; i++)
+		d->d_groups[i] = group_new(conf->groups[i]->name,
+		    conf->groups[i]->max_concurrent, false);
+	d->d_ngroups = conf->ngroups;
+
+	d->d_jobs = xcalloc((size_t)conf->njobs, sizeof(*d->d_jobs));
+	for (i = 0; i < conf->njobs; i++) {
+		j = d->d_jobs[i] = xcalloc(1, sizeof(*j));
+		j->d = d;
+		j->cfg = conf->jobs[i];
+		for (k = 0; k < conf->ngroups; k++)
+			if (j->cfg->group != NULL &&
+			    strcmp(j->cfg->group, d->d_groups[k]->name) == 0)
+				j->group = d->d_groups[k];
+		if (j->group == NULL)
+			j->group = d->d_groups[d->d_ngroups++] =
+			    group_new(j->cfg->name, 0, true);
+		j->ninst = j->cfg->nprocs;
+		j->inst = xcalloc((size_t)j->ninst, sizeof(*j->inst));
+		for (k = 0; k < j->ninst; k++)
+			j->inst[k] = instance_new(d, j, k);
+	}
+	d->d_njobs = conf->njobs;
+	link_deps(d);
+	return 0;
+}
+
+static int
+priority_cmp(const void *a, const void *b)
+{
+	const struct instance	*x = *(struct instance *const *)a;
+	const struct instance	*y = *(struct instance *const *)b;
+
+	if (x->job->cfg->priority != y->job->cfg->priority)
+		return x->job->cfg->priority < y->job->cfg->priority ? -1 : 1;
+	/* qsort is not stable: keep file order among equal priorities */
+	if (x->job != y->job)
+		return x->job < y->job ? -1 : 1;
+	return x->idx - y->idx;
+}
+
+/* Start every autostart service and task, lower priority first. */
+void
+engine_autostart(struct drover *d)
+{
+	struct instance	**v;
+	size_t		  n = 0, i;
+	int		  a, b;
+
+	for (a = 0; a < d->d_njobs; a++)
+		n += (size_t)d->d_jobs[a]->ninst;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	for (a = 0; a < d->d_njobs; a++) {
+		if (!d->d_jobs[a]->cfg->autostart ||
+		    d->d_jobs[a]->cfg->kind == JOB_CLEANUP)
+			continue;
+		for (b = 0; b < d->d_jobs[a]->ninst; b++)
+			v[n++] = d->d_jobs[a]->inst[b];
+	}
+	qsort(v, n, sizeof(*v), priority_cmp);
+	for (i = 0; i < n && d->d_sd_phase == SD_NONE; i++)
+		instance_event(v[i], IE_START, 0);
+	free(v);
+	d->d_started = true;
+	engine_check_ready(d);
+	engine_check_once(d);
+}
+
+static void
+instance_free(struct instance *in)
+{
+	if (in->ev_timer != NULL)
+		event_free(in->ev_timer);
+	free(in->cg_dir);
+	free(in);
+}
+
+void
+engine_free_jobs(struct drover *d)
+{
+	struct job	*j;
+	int		 i, k;
+
+	for (i = 0; i < d->d_njobs; i++) {
+		j = d->d_jobs[i];
+		for (k = 0; k < j->ninst; k++)
+			instance_free(j->inst[k]);
+		free(j->inst);
+		free(j->deps);
+		free(j->rdeps);
+		free(j->waitstop);
+		free(j->cleanups_before);
+		free(j);
+	}
+	free(d->d_jobs);
+	d->d_jobs = NULL;
+	d->d_njobs = 0;
+	for (i = 0; i < d->d_ngroups; i++) {
+		free(d->d_groups[i]->name);
+		free(d->d_groups[i]);
+	}
+	free(d->d_groups);
+	d->d_groups = NULL;
+	d->d_ngroups = 0;
+	free(d->d_pidmap);
+	d->d_pidmap = NULL;
+}
+
+static void
+fmt_uptime(int64_t ms, char *buf, size_t sz)
+{
+	long long	s = ms / 1000;
+
+	if (s >= 86400)
+		snprintf(buf, sz, "%lld days, %lld:%02lld:%02lld", s / 86400,
+		    s % 86400 / 3600, s % 3600 / 60, s % 60);
+	else
+		snprintf(buf, sz, "%lld:%02lld:%02lld", s / 3600,
+		    s % 3600 / 60, s % 60);
+}
+
+/* "web RUNNING pid 1234, uptime 0:10:02, restarts 0, last ok". */
+void
+engine_status_line(struct instance *in, char *buf, size_t sz)
+{
+	int64_t		 now = in->d->d_ops->now();
+	char		 up[64], extra[128] = "";
+	const char	*why;
+	bool		 failed;
+
+	if (in->state == JS_STOPPING)
+		snprintf(extra, sizeof(extra), ", stopping for %llds, %s in "
+		    "%llds", (long long)(now - in->state_since) / 1000,
+		    in->stop_phase == STOP_SIGNALLED ? "SIGKILL" : "give up",
+		    (long long)((in->t_state > now ? in->t_state - now : 0) +
+		    999) / 1000);
+	else if (in->state == JS_QUEUED && in->qwhere == Q_WAITING &&
+	    !sched_deps_ok(in, &why, &failed))
+		snprintf(extra, sizeof(extra), ", waiting for %s", why);
+	else if ((in->state == JS_BACKOFF || in->state == JS_EXITED) &&
+	    in->t_state > 0)
+		snprintf(extra, sizeof(extra), ", next run in %llds",
+		    (long long)((in->t_state - now + 999) / 1000));
+	if (instance_active(in)) {
+		fmt_uptime(now - in->run_start, up, sizeof(up));
+		snprintf(buf, sz, "%-20s %-9s pid %ld, uptime %s, restarts "
+		    "%d, last %s%s", in->name, jstate_names[in->state],
+		    (long)in->pid, up, in->restarts,
+		    result_names[in->last.result], extra);
+	} else
+		snprintf(buf, sz, "%-20s %-9s restarts %d, last %s%s%s%s%s",
+		    in->name, jstate_names[in->state], in->restarts,
+		    result_names[in->last.result], in->last.note[0] ? " (" :
+		    "", in->last.note, in->last.note[0] ? ")" : "", extra);
+}
+
+/* SIGUSR1: one line per instance. */
+void
+engine_dump_status(struct drover *d)
+{
+	char	line[512];
+	int	i, j;
+
+	log_notice("status: %d jobs, %d runs in progress%s", d->d_njobs,
+	    d->d_nactive, d->d_sd_phase != SD_NONE ? ", shutting down" : "");
+	for (i = 0; i < d->d_njobs; i++) {
+		for (j = 0; j < d->d_jobs[i]->ninst; j++) {
+			engine_status_line(d->d_jobs[i]->inst[j], line,
+			    sizeof(line));
+			log_notice("status: %s", line);
+		}
+	}
+}
+
+/* READY=1 once every autostart service is RUNNING or FATAL. */
+void
+engine_check_ready(struct drover *d)
+{
+	struct instance	*in;
+	int		 i, j;
+
+	if (d->d_ready_sent || d->d_sd_phase != SD_NONE || !d->d_started)
+		return;
+	for (i = 0; i < d->d_njobs; i++) {
+		if (d->d_jobs[i]->cfg->kind != JOB_SERVICE ||
+		    !d->d_jobs[i]->cfg->autostart)
+			continue;
+		for (j = 0; j < d->d_jobs[i]->ninst; j++) {
+			in = d->d_jobs[i]->inst[j];
+			/* STOPPED after autostart: a dependency failed */
+			if (in->state != JS_RUNNING && in->state != JS_FATAL &&
+			    in->state != JS_EXITED && in->state != JS_STOPPED)
+				return;
+		}
+	}
+	d->d_ready_sent = true;
+	notify_ready(d);
+}
+
+/* --once: shut down when no task is running or can run again. */
+void
+engine_check_once(struct drover *d)
+{
+	int	i, j;
+
+	if (!d->d_once || d->d_sd_phase != SD_NONE || !d->d_started)
+		return;
+	for (i = 0; i < d->d_njobs; i++) {
+		if (d->d_jobs[i]->cfg->kind != JOB_TASK)
+			continue;
+		for (j = 0; j < d->d_jobs[i]->ninst; j++)
+			if (!instance_settled(d->d_jobs[i]->inst[j]))
+				return;
+	}
+	shutdown_begin(d, "--once: every task has finished");
+}

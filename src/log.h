@@ -1,0 +1,38 @@
+/* log.h: drover's own messages, smtpd style (log_warn adds strerror). */
+#ifndef DROVER_LOG_H
+#define DROVER_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+void	 log_init(int level, bool debug);
+void	 log_setlevel(int level);
+int	 log_getlevel(void);
+bool	 log_debug_enabled(void);	/* --debug: transitions, slow callbacks */
+bool	 log_to_journal(void);		/* stderr is connected to journald */
+int	 log_level_parse(const char *, int *);
+const char *log_level_name(int);
+
+void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_msg(int, const char *, ...) __attribute__((format(printf, 2, 3)));
+void	 log_vmsg(int, const char *, va_list) __attribute__((format(printf, 2, 0)));
+__attribute__((noreturn)) void fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* One line of a job's output, in `log` mode (escaped, or to journald). */
+void	 log_job_line(const char *job, const char *instance, pid_t pid,
+	    bool is_stderr, const char *line, size_t len);
+/* Escape control characters (not tab) of a job line; returns bytes written. */
+size_t	 log_escape(char *dst, size_t dstsz, const char *src, size_t len);
+
+#endif

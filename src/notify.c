@@ -1,0 +1,270 @@
+/*
+ * notify.c: drover as a systemd Type=notify service (SPEC 8).
+ *
+ * READY=1 once every autostart service is RUNNING (or FATAL), STATUS= with
+ * counts, STOPPING=1 and EXTEND_TIMEOUT_USEC= at shutdown.  Without
+ * $NOTIFY_SOCKET, sd_notify() does nothing, so neither does this module.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "drover.h"
+#include "log.h"
+#include "value.h"
+
+static bool
+notify_enabled(void)
+{
+	return getenv("NOTIFY_SOCKET") != NULL;
+}
+
+static void
+counts(struct drover *d, char *buf, size_t sz)
+{
+	int	n[JS__MAX] = { 0 }, i, j;
+
+	for (i = 0; i < d->d_njobs; i++)
+		for (j = 0; j < d->d_jobs[i]->ninst; j++)
+			n[d->d_jobs[i]->inst[j]->state]++;
+	snprintf(buf, sz, "%d running, %d starting, %d backoff, %d fatal, "
+	    "%d queued, %d stopping", n[JS_RUNNING], n[JS_STARTING],
+	    n[JS_BACKOFF], n[JS_FATAL], n[JS_QUEUED], n[JS_STOPPING]);
+}
+
+void
+notify_ready(struct drover *d)
+{
+	char	buf[256];
+
+	log_info("all autostart services are up");
+	if (!notify_enabled())
+		return;
+	counts(d, buf, sizeof(buf));
+	sd_notifyf(0, "READY=1\nSTATUS=%s", buf);
+}
+
+void
+notify_status(struct drover *d)
+{
+	char	buf[256];
+
+	if (!notify_enabled())
+		return;
+	counts(d, buf, sizeof(buf));
+	sd_notifyf(0, "STATUS=%s", buf);
+}
+
+void
+notify_stopping(struct drover *d, int64_t worst_ms)
+{
+	if (!notify_enabled())
+		return;
+	sd_notifyf(0, "STOPPING=1\nSTATUS=shutting down\n"
+	    "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long)worst_ms * 1000);
+}
+
+void
+notify_extend(struct drover *d, int64_t ms)
+{
+	if (!notify_enabled())
+		return;
+	sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long)ms * 1000);
+}
+
+/*
+ * The NOTIFY_SOCKET drover serves to its own jobs (ready = notify): a
+ * datagram socket in the abstract namespace with SO_PASSCRED.  A message
+ * counts only if its sender belongs to a job (the main process, or a
+ * process in the job's cgroup or process group).  Understood: READY=1,
+ * STATUS=, STOPPING=1, EXTEND_TIMEOUT_USEC=, WATCHDOG=1.  Passed fds are
+ * closed: drover keeps no fd store.
+ */
+
+#define NOTIFY_MSG_MAX	4096
+
+/* The instance that pid belongs to, or NULL. */
+static struct instance *
+notify_sender(struct drover *d, pid_t pid)
+{
+	struct instance	*in;
+	char		 path[64], line[512], *rel;
+	FILE		*f;
+	size_t		 rl, cl;
+	pid_t		 pg;
+	int		 i, j;
+
+	if ((in = pidmap_find(d, pid)) != NULL)
+		return in;
+	if (d->d_cg_base != NULL) {
+		snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid);
+		if ((f = fopen(path, "re")) == NULL)
+			return NULL;
+		rel = NULL;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, "0::", 3) == 0) {
+				rel = line + 3;
+				rel[strcspn(rel, "\n")] = '\0';
+			}
+		fclose(f);
+		if (rel == NULL)
+			return NULL;
+		rl = strlen(rel);
+		for (i = 0; i < d->d_njobs; i++)
+			for (j = 0; j < d->d_jobs[i]->ninst; j++) {
+				in = d->d_jobs[i]->inst[j];
+				if (in->cg_dir == NULL || !instance_active(in))
+					continue;
+				cl = strlen(in->cg_dir);
+				if (cl >= rl && strcmp(in->cg_dir + cl - rl,
+				    rel) == 0)
+					return in;
+			}
+		return NULL;
+	}
+	if ((pg = getpgid(pid)) == -1)
+		return NULL;
+	return pidmap_find(d, pg);
+}
+
+static void
+notify_message(struct instance *in, char *msg)
+{
+	char		*line, *val;
+	long		 n;
+
+	while ((line = strsep(&msg, "\n")) != NULL) {
+		if (strcmp(line, "READY=1") == 0)
+			instance_event(in, IE_READY, 0);
+		else if (strncmp(line, "STATUS=", 7) == 0)
+			log_info("%s: status: %s", in->name, line + 7);
+		else if (strcmp(line, "STOPPING=1") == 0)
+			log_info("%s: says it is stopping", in->name);
+		else if (strncmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
+			val = line + 20;
+			if (value_int(val, 0, LONG_MAX, &n) == 0 &&
+			    in->state == JS_STARTING) {
+				int64_t at = in->d->d_ops->now() + n / 1000;
+				if (at > in->t_state) {
+					in->t_state = at;
+					in->d->d_ops->arm(in);
+				}
+			}
+		}
+		/* WATCHDOG=1 and anything else: accepted, nothing to do */
+	}
+}
+
+static void
+notify_read_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct drover	*d = arg;
+	char		 buf[NOTIFY_MSG_MAX + 1];
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(struct ucred)) +
+				    CMSG_SPACE(sizeof(int) * 16)];
+	} cm;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*c;
+	struct ucred	*cred = NULL;
+	struct instance	*in;
+	ssize_t		 n;
+	size_t		 k;
+	int		*fds;
+
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = NOTIFY_MSG_MAX;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = &cm;
+		mh.msg_controllen = sizeof(cm);
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("notify socket");
+			return;
+		}
+		cred = NULL;
+		for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET)
+				continue;
+			if (c->cmsg_type == SCM_CREDENTIALS)
+				cred = (struct ucred *)(void *)CMSG_DATA(c);
+			else if (c->cmsg_type == SCM_RIGHTS) {
+				fds = (int *)(void *)CMSG_DATA(c);
+				for (k = 0; k < (c->cmsg_len - CMSG_LEN(0)) /
+				    sizeof(int); k++)
+					close(fds[k]);
+			}
+		}
+		if (cred == NULL || (mh.msg_flags & MSG_TRUNC))
+			continue;
+		buf[n] = '\0';
+		if (memchr(buf, '\0', (size_t)n) != NULL)
+			continue;
+		if ((in = notify_sender(d, cred->pid)) == NULL) {
+			log_debug("notify: message from pid %ld, no job of ours",
+			    (long)cred->pid);
+			continue;
+		}
+		notify_message(in, buf);
+	}
+}
+
+/* Serve NOTIFY_SOCKET for jobs; the address goes into their environment. */
+int
+notify_server_init(struct drover *d)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	int			fd, one = 1;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(d->d_notify_addr, sizeof(d->d_notify_addr),
+	    "@drover-notify/%ld/%ld", (long)getpid(), (long)random());
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(d->d_notify_addr));
+	memcpy(sun.sun_path, d->d_notify_addr, strlen(d->d_notify_addr));
+	sun.sun_path[0] = '\0';
+	if (bind(fd, (struct sockaddr *)&sun, len) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1) {
+		close(fd);
+		d->d_notify_addr[0] = '\0';
+		return -1;
+	}
+	d->d_notify_fd = fd;
+	d->d_notify_ev = event_new(d->d_base, fd, EV_READ | EV_PERSIST,
+	    notify_read_cb, d);
+	event_add(d->d_notify_ev, NULL);
+	return 0;
+}
+
+void
+notify_server_fini(struct drover *d)
+{
+	if (d->d_notify_ev != NULL)
+		event_free(d->d_notify_ev);
+	d->d_notify_ev = NULL;
+	if (d->d_notify_fd > 0)
+		close(d->d_notify_fd);
+	d->d_notify_fd = -1;
+}

@@ -1,0 +1,388 @@
+/*
+ * output.c: a run's stdout and stderr (SPEC 5).
+ *
+ * Each stream sent to `log` or `file:` is a pipe whose read end is
+ * non-blocking and watched by the loop.  Reads go into one scratch buffer;
+ * only an incomplete line is kept per stream, so an idle job costs no
+ * buffer.  Lines longer than OUTPUT_MAX_LINE are split, never dropped.
+ * Sinks are written synchronously: a slow sink slows the reading and the
+ * job blocks on its own write, instead of drover buffering without bound.
+ * `file:` keeps bytes as written and rotates regular files by size.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-journal.h>
+
+#include "drover.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define OUTPUT_MAX_LINE	16384
+#define OUTPUT_READ_MAX	(4 * 65536)	/* per wake-up, for fairness */
+
+static char	scratch[65536];
+
+static void	stream_read_cb(evutil_socket_t, short, void *);
+
+static struct filesink *
+filesink_get(struct drover *d, const struct sink *s)
+{
+	struct filesink	*fs;
+
+	LIST_FOREACH(fs, &d->d_filesinks, entry) {
+		if (strcmp(fs->path, s->path) == 0) {
+			fs->refs++;
+			return fs;
+		}
+	}
+	fs = xcalloc(1, sizeof(*fs));
+	fs->path = xstrdup(s->path);
+	fs->fd = -1;
+	fs->maxbytes = s->maxbytes;
+	fs->backups = s->backups;
+	fs->refs = 1;
+	LIST_INSERT_HEAD(&d->d_filesinks, fs, entry);
+	return fs;
+}
+
+static int
+filesink_open(struct filesink *fs)
+{
+	struct stat	st;
+
+	if (fs->fd != -1)
+		return 0;
+	fs->fd = open(fs->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK, 0644);
+	if (fs->fd == -1) {
+		log_warn("open %s", fs->path);
+		return -1;
+	}
+	/* O_NONBLOCK only so that opening a FIFO never blocks the loop */
+	(void)fcntl(fs->fd, F_SETFL, O_APPEND);
+	if (fstat(fs->fd, &st) == 0 && S_ISREG(st.st_mode))
+		fs->size = (uint64_t)st.st_size;
+	else
+		fs->maxbytes = 0;	/* never rotate a FIFO, tty or device */
+	return 0;
+}
+
+static void
+filesink_put(struct drover *d, struct filesink *fs)
+{
+	if (fs == NULL || --fs->refs > 0)
+		return;
+	LIST_REMOVE(fs, entry);
+	if (fs->fd != -1)
+		close(fs->fd);
+	free(fs->path);
+	free(fs);
+}
+
+/* path -> path.1 -> path.2 ...; the oldest beyond `backups` is dropped. */
+static void
+filesink_rotate(struct filesink *fs)
+{
+	char	*from, *to;
+	int	 i;
+
+	for (i = fs->backups; i >= 1; i--) {
+		from = i == 1 ? xstrdup(fs->path) : xprintf("%s.%d", fs->path,
+		    i - 1);
+		to = xprintf("%s.%d", fs->path, i);
+		if (rename(from, to) == -1 && errno != ENOENT)
+			log_warn("rotate %s", from);
+		free(from);
+		free(to);
+	}
+	if (fs->backups == 0 && truncate(fs->path, 0) == -1)
+		log_warn("truncate %s", fs->path);
+	close(fs->fd);
+	fs->fd = -1;
+	fs->size = 0;
+	filesink_open(fs);
+}
+
+static void
+filesink_write(struct filesink *fs, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (fs->fd == -1 && filesink_open(fs) == -1) {
+		fs->errors++;
+		return;
+	}
+	if (fs->maxbytes > 0 && fs->size + len > fs->maxbytes && fs->size > 0)
+		filesink_rotate(fs);
+	while (len > 0 && fs->fd != -1) {
+		n = write(fs->fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			/* counted and logged; the job's pipe stays attached */
+			if (fs->errors++ == 0 || (fs->errors & 1023) == 0)
+				log_warn("write %s (%llu errors)", fs->path,
+				    (unsigned long long)fs->errors);
+			return;
+		}
+		fs->size += (uint64_t)n;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Reopen every file sink (SIGUSR2, after logrotate renamed them). */
+void
+output_reopen(struct drover *d)
+{
+	struct filesink	*fs;
+
+	LIST_FOREACH(fs, &d->d_filesinks, entry) {
+		if (fs->fd != -1)
+			close(fs->fd);
+		fs->fd = -1;
+		fs->size = 0;
+		filesink_open(fs);
+	}
+	log_info("reopened %s", LIST_EMPTY(&d->d_filesinks) ? "no log files" :
+	    "log files");
+}
+
+void
+output_fini(struct drover *d)
+{
+	struct filesink	*fs;
+
+	while ((fs = LIST_FIRST(&d->d_filesinks)) != NULL) {
+		fs->refs = 1;
+		filesink_put(d, fs);
+	}
+}
+
+static void
+emit_line(struct outstream *os, const char *line, size_t len)
+{
+	struct instance	*in = os->in;
+
+	while (len > OUTPUT_MAX_LINE) {
+		log_job_line(in->job->cfg->name, in->name, in->pid, os->is_err,
+		    line, OUTPUT_MAX_LINE);
+		line += OUTPUT_MAX_LINE;
+		len -= OUTPUT_MAX_LINE;
+	}
+	log_job_line(in->job->cfg->name, in->name, in->pid, os->is_err, line,
+	    len);
+}
+
+/* Split a chunk into lines for the log sink, carrying the partial tail. */
+static void
+deliver_log(struct outstream *os, const char *buf, size_t len)
+{
+	const char	*nl;
+	size_t		 take;
+
+	while (len > 0) {
+		nl = memchr(buf, '\n', len);
+		if (nl == NULL) {
+			take = len;
+			if (os->partlen + take > OUTPUT_MAX_LINE) {
+				/* a line past the limit is split here */
+				take = OUTPUT_MAX_LINE - os->partlen;
+			}
+			os->part = xrealloc(os->part, os->partlen + take);
+			memcpy(os->part + os->partlen, buf, take);
+			os->partlen += take;
+			buf += take;
+			len -= take;
+			if (os->partlen == OUTPUT_MAX_LINE) {
+				emit_line(os, os->part, os->partlen);
+				os->partlen = 0;
+			}
+			continue;
+		}
+		take = (size_t)(nl - buf);
+		if (os->partlen > 0) {
+			os->part = xrealloc(os->part, os->partlen + take);
+			memcpy(os->part + os->partlen, buf, take);
+			emit_line(os, os->part, os->partlen + take);
+			os->partlen = 0;
+		} else
+			emit_line(os, buf, take);
+		buf = nl + 1;
+		len -= take + 1;
+	}
+	if (os->partlen == 0 && os->part != NULL) {
+		free(os->part);
+		os->part = NULL;
+	}
+}
+
+static void
+stream_close(struct outstream *os)
+{
+	struct instance	*in = os->in;
+
+	if (os->fd == -1)
+		return;
+	if (os->partlen > 0) {
+		emit_line(os, os->part, os->partlen);
+		os->partlen = 0;
+	}
+	free(os->part);
+	os->part = NULL;
+	if (os->ev != NULL) {
+		event_free(os->ev);
+		os->ev = NULL;
+	}
+	close(os->fd);
+	os->fd = -1;
+	filesink_put(in->d, os->sink);
+	os->sink = NULL;
+}
+
+static void
+stream_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outstream	*os = arg;
+	struct instance		*in = os->in;
+	size_t			 total = 0;
+	ssize_t			 n;
+
+	while (total < OUTPUT_READ_MAX) {
+		n = read(fd, scratch, sizeof(scratch));
+		if (n > 0) {
+			total += (size_t)n;
+			if (os->sink != NULL)
+				filesink_write(os->sink, scratch, (size_t)n);
+			else
+				deliver_log(os, scratch, (size_t)n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n == -1)
+			log_warn("%s: read %s", in->name, os->is_err ?
+			    "stderr" : "stdout");
+		stream_close(os);
+		instance_run_flag(in, os->is_err ? RUN_ERR_EOF : RUN_OUT_EOF);
+		return;
+	}
+}
+
+/* One stream: fill the child's fd and, for a pipe, our read end. */
+static int
+stream_open(struct instance *in, struct outstream *os, const struct sink *s,
+    int stdfd, int *childfd, int *closefd)
+{
+	struct drover	*d = in->d;
+	int		 p[2], fd;
+
+	os->in = in;
+	os->fd = -1;
+	os->is_err = stdfd == 2;
+	switch (s->kind) {
+	case SINK_NULL:
+		*childfd = d->d_devnull;
+		return 0;
+	case SINK_INHERIT:
+		*childfd = stdfd;
+		return 0;
+	case SINK_JOURNAL:
+		fd = sd_journal_stream_fd(in->name, stdfd == 2 ? LOG_ERR :
+		    LOG_INFO, 0);
+		if (fd >= 0) {
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+			*childfd = *closefd = fd;
+			return 0;
+		}
+		/* no journald here: fall back to drover's log */
+		break;
+	case SINK_FILE:
+	case SINK_LOG:
+		break;
+	}
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	os->fd = p[0];
+	*childfd = *closefd = p[1];
+	if (s->kind == SINK_FILE)
+		os->sink = filesink_get(d, s);
+	return 0;
+}
+
+/*
+ * Prepare fds 0-2 for the child.  closefds receives what the parent closes
+ * after fork.  Streams without a pipe count as already at EOF.
+ */
+int
+output_open(struct instance *in, int fds[3], int closefds[4])
+{
+	const struct proc_config *pc = in->pc;
+
+	fds[0] = pc->out.kind == SINK_INHERIT ? 0 : in->d->d_devnull;
+	if (stream_open(in, &in->out, &pc->out, 1, &fds[1], &closefds[0])
+	    == -1)
+		return -1;
+	if (pc->redirect_stderr) {
+		in->err.in = in;
+		in->err.fd = -1;
+		in->err.is_err = true;
+		fds[2] = fds[1];
+		return 0;
+	}
+	if (stream_open(in, &in->err, &pc->err, 2, &fds[2], &closefds[1])
+	    == -1) {
+		output_force_close(in);
+		if (closefds[0] != -1) {
+			close(closefds[0]);
+			closefds[0] = -1;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* After a successful spawn: watch the pipes. */
+void
+output_start(struct instance *in)
+{
+	struct outstream	*s[2] = { &in->out, &in->err };
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		if (s[i]->fd == -1) {
+			in->rflags |= i == 0 ? RUN_OUT_EOF : RUN_ERR_EOF;
+			continue;
+		}
+		s[i]->ev = event_new(in->d->d_base, s[i]->fd,
+		    EV_READ | EV_PERSIST, stream_read_cb, s[i]);
+		if (s[i]->ev == NULL || event_add(s[i]->ev, NULL) == -1)
+			fatalx("%s: cannot watch output", in->name);
+	}
+}
+
+/* Close both streams now (spawn failure, or leftovers holding them). */
+void
+output_force_close(struct instance *in)
+{
+	struct outstream	*s[2] = { &in->out, &in->err };
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		/* take what is already in the pipe: no line is lost */
+		if (s[i]->fd != -1 && s[i]->ev != NULL)
+			stream_read_cb(s[i]->fd, EV_READ, s[i]);
+		stream_close(s[i]);
+	}
+}

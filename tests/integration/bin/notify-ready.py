@@ -1,0 +1,13 @@
+#!/usr/bin/env python3
+"""notify-ready.py DELAY FILE: send READY=1 on $NOTIFY_SOCKET after DELAY s."""
+import os, socket, sys, time
+time.sleep(float(sys.argv[1]))
+addr = os.environ["NOTIFY_SOCKET"]
+if addr.startswith("@"):
+    addr = "\0" + addr[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"READY=1\nSTATUS=serving", addr)
+with open(sys.argv[2], "w") as f:
+    f.write("%d\n" % time.monotonic_ns())
+while True:
+    time.sleep(60)

@@ -1,0 +1,198 @@
+"""Integration-test harness: runs the real drover binary on real configs.
+
+Every wait is for an event (a log line, a file, a process state) with a
+bounded timeout; nothing sleeps hoping a race is over.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+
+DROVER = os.environ.get("DROVER") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "drover")
+SRCDIR = os.environ.get("DROVER_SRCDIR") or os.path.join(
+    os.path.dirname(__file__), "..", "..")
+BIN = os.path.join(SRCDIR, "tests", "integration", "bin")
+SCALE = float(os.environ.get("DROVER_TEST_TIMESCALE", "1"))
+
+
+def wait_for(pred, timeout=10.0, interval=0.01, what="condition"):
+    """Poll pred() until it returns a true value; fail after timeout."""
+    deadline = time.monotonic() + timeout * SCALE
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s"
+                                 % (timeout * SCALE, what))
+        time.sleep(interval)
+
+
+def pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+    except OSError:
+        return False
+    return st[st.rindex(")") + 2] != "Z"
+
+
+def children_of(pid):
+    """Direct children of pid, from /proc."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        if int(fields[1]) == pid:
+            out.append(int(d))
+    return out
+
+
+def descendants_of(pid):
+    seen, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for c in children_of(p):
+            if c not in seen:
+                seen.append(c)
+                todo.append(c)
+    return seen
+
+
+class Drover:
+    """A drover process on a config written into a fresh directory."""
+
+    def __init__(self, tmpdir, config, args=(), env=None, name="drover.ini"):
+        self.dir = tmpdir
+        self.path = os.path.join(tmpdir, name)
+        with open(self.path, "w") as f:
+            f.write(textwrap.dedent(config).replace("@DIR@", tmpdir)
+                    .replace("@BIN@", BIN))
+        self.logpath = os.path.join(tmpdir, "drover.log")
+        self.args = list(args)
+        self.env = dict(os.environ)
+        self.env.pop("NOTIFY_SOCKET", None)
+        if env:
+            self.env.update(env)
+        self.proc = None
+        self._log = None
+
+    def start(self):
+        self._log = open(self.logpath, "wb")
+        self.proc = subprocess.Popen(
+            [DROVER, "-c", self.path] + self.args, stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=subprocess.STDOUT, env=self.env,
+            close_fds=True)
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def log(self):
+        with open(self.logpath, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_log(self, pattern, timeout=10.0, count=1):
+        rx = re.compile(pattern, re.M)
+
+        def found():
+            m = rx.findall(self.log())
+            return m if len(m) >= count else None
+        try:
+            return wait_for(found, timeout, what="log /%s/ x%d" %
+                            (pattern, count))
+        except AssertionError:
+            sys.stderr.write("---- drover log ----\n%s\n----\n" % self.log())
+            raise
+
+    def signal(self, sig):
+        os.kill(self.proc.pid, sig)
+
+    def wait_exit(self, timeout=20.0):
+        try:
+            return self.proc.wait(timeout=timeout * SCALE)
+        except subprocess.TimeoutExpired:
+            sys.stderr.write("---- drover log ----\n%s\n----\n" % self.log())
+            raise AssertionError("drover did not exit within %.1fs"
+                                 % (timeout * SCALE))
+
+    def stop(self):
+        """Tear down whatever is left (tests should have stopped it)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        if self._log:
+            self._log.close()
+
+
+class DroverTest(unittest.TestCase):
+    """Base class: a temp dir per test and cleanup of stray drovers."""
+
+    def setUp(self):
+        if not os.access(DROVER, os.X_OK):
+            self.skipTest("drover binary not built")
+        self.tmp = tempfile.mkdtemp(prefix="drover-test-")
+        self.drovers = []
+
+    def tearDown(self):
+        for d in self.drovers:
+            d.stop()
+        if not os.environ.get("DROVER_KEEP_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def drover(self, config, args=(), env=None, start=True):
+        d = Drover(self.tmp, config, args, env)
+        self.drovers.append(d)
+        return d.start() if start else d
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def read(self, name):
+        with open(self.path(name)) as f:
+            return f.read()
+
+    def read_lines(self, name):
+        try:
+            with open(self.path(name)) as f:
+                return [l.rstrip("\n") for l in f]
+        except FileNotFoundError:
+            return []
+
+    def wait_file(self, name, timeout=10.0):
+        return wait_for(lambda: os.path.exists(self.path(name)), timeout,
+                        what="file " + name)
+
+    def wait_pidfile(self, name, timeout=10.0):
+        def get():
+            try:
+                s = self.read(name).strip()
+                return int(s) if s else None
+            except (OSError, ValueError):
+                return None
+        return wait_for(get, timeout, what="pid in " + name)
+
+
+def main():
+    """unittest main with automake's exit codes (77 = all skipped)."""
+    prog = unittest.main(exit=False, verbosity=2)
+    r = prog.result
+    if not r.wasSuccessful():
+        sys.exit(1)
+    if r.testsRun > 0 and len(r.skipped) == r.testsRun:
+        sys.exit(77)
+    sys.exit(0)

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Services: spawn, reap, restart with backoff, containment, output."""
+import os
+import re
+import signal
+import time
+
+import harness
+from harness import wait_for, pid_alive, descendants_of
+
+
+class ServiceTest(harness.DroverTest):
+    def test_crash_backoff_fatal_counts_and_delays(self):
+        d = self.drover("""
+            [service:crash]
+            command = /bin/sh -c 'date +%%s%%N >> @DIR@/starts; exit 3'
+            startsecs = 1s
+            startretries = 2
+            backoff = 200ms
+            backoff_max = 10s
+            """, args=["--debug"])
+        d.wait_log(r"crash: BACKOFF -> FATAL|crash: STARTING -> FATAL")
+        d.wait_log(r"crash: gave up after 3 failed starts")
+        starts = [int(x) for x in self.read_lines("starts")]
+        # startretries + 1 attempts in all
+        self.assertEqual(len(starts), 3)
+        gaps = [(b - a) / 1e6 for a, b in zip(starts, starts[1:])]
+        # 200ms then 400ms, +-10% jitter, plus spawn time
+        self.assertGreaterEqual(gaps[0], 180)
+        self.assertLess(gaps[0], 1500)
+        self.assertGreaterEqual(gaps[1], 360)
+        self.assertLess(gaps[1], 2000)
+        self.assertIn("crash: failed (pid", d.log())
+        self.assertIn("exit 3", d.log())
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_autorestart_unexpected(self):
+        d = self.drover("""
+            [service:ok]
+            command = /bin/sh -c 'echo run >> @DIR@/ok.runs; sleep 0.3; exit 0'
+            startsecs = 100ms
+            [service:bad]
+            command = /bin/sh -c 'echo run >> @DIR@/bad.runs; sleep 0.3; exit 7'
+            startsecs = 100ms
+            backoff = 100ms
+            """)
+        wait_for(lambda: len(self.read_lines("bad.runs")) >= 3, 15,
+                 what="bad restarted twice")
+        d.wait_log(r"ok: ok \(pid \d+, exit 0")
+        self.assertEqual(len(self.read_lines("ok.runs")), 1)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        self.assertEqual(len(self.read_lines("ok.runs")), 1)
+
+    def test_setsid_grandchild_is_killed_on_stop(self):
+        d = self.drover("""
+            [service:esc]
+            command = @BIN@/escape.sh @DIR@/gc.pid
+            startsecs = 0
+            stopwaitsecs = 2s
+            """)
+        gc = self.wait_pidfile("gc.pid")
+        self.assertTrue(pid_alive(gc))
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        wait_for(lambda: not pid_alive(gc), 5, what="grandchild gone")
+
+    def test_child_gets_only_fds_0_1_2(self):
+        d = self.drover("""
+            [task:fds]
+            command = /bin/sh -c 'ls /proc/self/fd > @DIR@/fds.tmp; mv @DIR@/fds.tmp @DIR@/fds'
+            """)
+        self.wait_file("fds")
+        fds = sorted(int(x) for x in self.read_lines("fds"))
+        # ls itself opens one fd for the directory it lists
+        self.assertLessEqual(len(fds), 4, fds)
+        self.assertEqual(fds[:3], [0, 1, 2])
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def test_child_environment_and_stdin(self):
+        d = self.drover("""
+            [drover]
+            environment = GLOBAL=g
+            [task:env]
+            command = /bin/sh -c 'echo "$DROVER_JOB $DROVER_INSTANCE $GLOBAL $LOCAL"; readlink /proc/self/fd/0'
+            environment = LOCAL="l l"
+            """)
+        d.wait_log(r"env\[\d+\]: env 0 g l l$")
+        d.wait_log(r"env\[\d+\]: /dev/null$")
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def test_program_gets_supervisor_environment(self):
+        d = self.drover("""
+            [program:legacy]
+            command = /bin/sh -c 'echo "$SUPERVISOR_ENABLED $SUPERVISOR_PROCESS_NAME $SUPERVISOR_GROUP_NAME"; sleep 100'
+            """)
+        d.wait_log(r"legacy\[\d+\]: 1 legacy legacy$")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_100k_lines_arrive_in_order(self):
+        d = self.drover("""
+            [task:flood]
+            command = /usr/bin/seq 1 100000
+            """)
+        d.wait_log(r"flood: ok")
+        nums = re.findall(r"^flood\[\d+\]: (\d+)$", d.log(), re.M)
+        self.assertEqual(len(nums), 100000)
+        self.assertEqual([int(n) for n in nums], list(range(1, 100001)))
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def test_megabyte_line_is_split_not_dropped(self):
+        d = self.drover("""
+            [task:big]
+            command = /usr/bin/python3 -c 'import sys; sys.stdout.write("x" * 1048576 + "\\nend\\n")'
+            """)
+        d.wait_log(r"big: ok")
+        chunks = re.findall(r"^big\[\d+\]: (x+)$", d.log(), re.M)
+        self.assertEqual(sum(len(c) for c in chunks), 1048576)
+        self.assertEqual(len(chunks), 64)  # 16 KiB pieces
+        self.assertRegex(d.log(), r"(?m)^big\[\d+\]: end$")
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def test_file_sink_keeps_bytes(self):
+        d = self.drover("""
+            [task:f]
+            command = /usr/bin/printf 'a\\x1b[31mb\\r\\nno newline'
+            stdout = file:@DIR@/out.log
+            """)
+        d.wait_log(r"f: ok")
+        with open(self.path("out.log"), "rb") as fh:
+            self.assertEqual(fh.read(), b"a\x1b[31mb\r\nno newline")
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def test_log_sink_escapes_control_characters(self):
+        d = self.drover("""
+            [task:esc]
+            command = /usr/bin/printf 'red\\x1b[31m\\rforged\\tTab\\n'
+            """)
+        d.wait_log(r"esc: ok")
+        self.assertIn("esc[", d.log())
+        self.assertRegex(d.log(), r"esc\[\d+\]: red\\x1b\[31m\\rforged\tTab")
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def test_exec_failure_message(self):
+        d = self.drover("""
+            [service:missing]
+            command = /nonexistent/binary --flag
+            startretries = 0
+            [service:nodir]
+            command = /bin/sleep 100
+            directory = /nonexistent-dir
+            startretries = 0
+            [service:nopath]
+            command = no-such-program-anywhere
+            startretries = 0
+            """)
+        d.wait_log(r"missing: exec /nonexistent/binary: No such file or directory")
+        d.wait_log(r"nodir: chdir /nonexistent-dir: No such file or directory")
+        d.wait_log(r"nopath: exec no-such-program-anywhere: No such file or directory")
+        d.wait_log(r"gave up after 1 failed starts", count=3)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_numprocs_instances(self):
+        d = self.drover("""
+            [service:w]
+            command = /bin/sh -c 'echo "i=$DROVER_INSTANCE"; exec sleep 100'
+            numprocs = 3
+            startsecs = 0
+            """)
+        for i in range(3):
+            d.wait_log(r"w_%d\[\d+\]: i=%d$" % (i, i))
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_no_wakeups_while_idle(self):
+        d = self.drover("""
+            [service:s]
+            command = /bin/sleep 1000
+            numprocs = 20
+            startsecs = 100ms
+            """, env={"DROVER_TEST": "idle"})
+        d.wait_log(r"all autostart services are up")
+
+        def switches():
+            with open("/proc/%d/status" % d.pid) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        return int(line.split()[1])
+        # let start-up work settle, then watch a quiet window
+        before = None
+        for _ in range(50):
+            a = switches()
+            time.sleep(0.2)
+            if switches() == a:
+                before = a
+                break
+        self.assertIsNotNone(before, "drover never went idle")
+        time.sleep(1.5)  # the window measured, not a race
+        self.assertEqual(switches(), before)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""The graceful shutdown (SPEC 7), measured from outside."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+import harness
+from harness import wait_for, pid_alive
+
+
+SEQUENCE = """
+[drover]
+shutdown_timeout = 2s
+
+[service:web]
+command = @BIN@/term-talker.sh @DIR@/web.ready
+startsecs = 0
+stopwaitsecs = 3s
+
+[service:stubborn]
+command = @BIN@/ignore-term.sh @DIR@/stubborn.pid
+startsecs = 0
+stopwaitsecs = 1s
+
+[service:escaper]
+command = @BIN@/escape.sh @DIR@/gc.pid
+startsecs = 0
+
+[group:batch]
+jobs = long, queued
+max_concurrent = 1
+
+[task:long]
+command = @BIN@/stamp.sh @DIR@/stamps long 60
+
+[task:queued]
+command = /bin/touch @DIR@/queued-ran
+
+[task:short]
+command = @BIN@/stamp.sh @DIR@/stamps short 0.5
+
+[task:shielded]
+command = @BIN@/stamp.sh @DIR@/stamps shielded 3
+shield = true
+timeout = 20s
+
+[cleanup:flush]
+command = /bin/sh -c 'date +%%s%%N > @DIR@/flush'
+after = web
+timeout = 5s
+
+[cleanup:first]
+command = /bin/sh -c 'date +%%s%%N > @DIR@/first'
+timeout = 5s
+"""
+
+
+class ShutdownTest(harness.DroverTest):
+    def test_the_whole_sequence(self):
+        d = self.drover(SEQUENCE)
+        self.wait_file("web.ready")
+        stubborn = self.wait_pidfile("stubborn.pid")
+        gc = self.wait_pidfile("gc.pid")
+        wait_for(lambda: len([l for l in self.read_lines("stamps")
+                              if l.startswith("start")]) == 3, 10,
+                 what="three tasks in flight")
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        rc = d.wait_exit(30)
+        elapsed = time.monotonic() - t0
+        log = d.log()
+        self.assertEqual(rc, 0, log)
+        stamps = self.read_lines("stamps")
+        # the short task finished inside the deadline
+        self.assertTrue(any(l.startswith("end short") for l in stamps))
+        self.assertRegex(log, r"report: short ok")
+        # the shielded one ran past the deadline, to its end
+        self.assertTrue(any(l.startswith("end shielded") for l in stamps))
+        self.assertRegex(log, r"report: shielded ok")
+        # the long one was cancelled at the deadline
+        self.assertFalse(any(l.startswith("end long") for l in stamps))
+        self.assertRegex(log, r"report: long cancelled")
+        m = re.search(r"shutdown: deadline reached", log)
+        self.assertIsNotNone(m)
+        # queued work never started
+        self.assertFalse(os.path.exists(self.path("queued-ran")))
+        self.assertRegex(log, r"queued: cancelled before it started")
+        # cleanups ran, flush after web had stopped
+        self.assertTrue(os.path.exists(self.path("first")))
+        self.assertTrue(os.path.exists(self.path("flush")))
+        web_stop = log.index("web: cancelled")
+        self.assertLess(web_stop, log.index("flush: ok"))
+        # the TERM-ignoring service was SIGKILLed after stopwaitsecs
+        self.assertRegex(log, r"stubborn: still running 1000ms after TERM, "
+                              r"sending SIGKILL")
+        self.assertFalse(pid_alive(stubborn))
+        # escaped grandchildren are gone
+        self.assertFalse(pid_alive(gc))
+        # the lines printed in the TERM handler reached the log
+        self.assertRegex(log, r"web\[\d+\]: got TERM, cleaning up")
+        self.assertRegex(log, r"web\[\d+\]: bye from TERM handler")
+        # announced worst case, and it is respected
+        m = re.search(r"worst case (\S+)", log)
+        self.assertIsNotNone(m)
+        self.assertLess(elapsed, 12)
+        self.assertGreater(elapsed, 2.5)  # the shielded task's 3 s
+        self.assertRegex(log, r"had to be killed with SIGKILL")
+
+    def test_deadline_cancels_not_before_not_much_after(self):
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 1500ms
+            [task:long]
+            command = @BIN@/stamp.sh @DIR@/stamps long 60
+            """)
+        wait_for(lambda: self.read_lines("stamps"), 10, what="task started")
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        elapsed = time.monotonic() - t0
+        self.assertGreaterEqual(elapsed, 1.45)
+        self.assertLess(elapsed, 3.5)
+        self.assertRegex(d.log(), r"report: long cancelled")
+
+    def test_second_sigterm_cancels_at_once(self):
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 60s
+            [task:long]
+            command = @BIN@/stamp.sh @DIR@/stamps long 60
+            """)
+        wait_for(lambda: self.read_lines("stamps"), 10, what="task started")
+        d.signal(signal.SIGTERM)
+        d.wait_log(r"shutdown \(SIGTERM\)")
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        self.assertLess(time.monotonic() - t0, 3)
+        self.assertRegex(d.log(), r"second signal, cancelling now")
+
+    def test_third_signal_kills_everything(self):
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 60s
+            [service:stubborn]
+            command = @BIN@/ignore-term.sh @DIR@/stubborn.pid
+            startsecs = 0
+            stopwaitsecs = 60s
+            """)
+        pid = self.wait_pidfile("stubborn.pid")
+        d.signal(signal.SIGTERM)
+        d.wait_log(r"shutdown \(SIGTERM\)")
+        d.signal(signal.SIGINT)
+        d.wait_log(r"second signal")
+        d.signal(signal.SIGTERM)
+        d.wait_exit(10)
+        self.assertFalse(pid_alive(pid))
+        self.assertRegex(d.log(), r"third signal, killing everything")
+
+    def test_sigterm_during_startup(self):
+        d = self.drover("""
+            [service:slow]
+            command = /bin/sleep 100
+            startsecs = 10s
+            numprocs = 5
+            """)
+        d.wait_log(r"drover .* started")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        self.assertEqual(len(re.findall(r"report: slow_\d cancelled",
+                                        d.log())), 5)
+
+    def test_hup_and_usr1_during_shutdown(self):
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 1s
+            [task:long]
+            command = @BIN@/stamp.sh @DIR@/stamps long 60
+            """)
+        wait_for(lambda: self.read_lines("stamps"), 10, what="task started")
+        d.signal(signal.SIGTERM)
+        d.wait_log(r"shutdown \(SIGTERM\)")
+        d.signal(signal.SIGUSR1)
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"status: long\s+STOPPING|status: long\s+RUNNING")
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_hanging_cleanup_is_bounded_by_its_timeout(self):
+        d = self.drover("""
+            [cleanup:hang]
+            command = /bin/sleep 100
+            timeout = 1s
+            stopwaitsecs = 500ms
+            """)
+        d.wait_log(r"drover .* started")
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertRegex(d.log(), r"report: hang timeout")
+
+    @unittest.skipUnless(shutil.which("unshare"), "no unshare")
+    def test_as_pid1_reaps_orphans_and_obeys_sigterm(self):
+        conf = self.path("pid1.ini")
+        with open(conf, "w") as f:
+            f.write("""
+[service:orphaner]
+command = /bin/sh -c 'for i in 1 2 3 4 5; do (sleep 0.05 &) ; done; exec sleep 100'
+startsecs = 0
+""")
+        out = open(self.path("pid1.log"), "wb")
+        p = subprocess.Popen(
+            ["unshare", "--pid", "--fork", "--mount-proc", harness.DROVER,
+             "-c", conf, "-l", "debug"],
+            stdout=out, stderr=subprocess.STDOUT)
+        try:
+            # the inner drover is pid 1 of its namespace; find it
+            def inner():
+                for c in harness.children_of(p.pid):
+                    return c
+            pid = wait_for(inner, 10, what="drover in namespace")
+            wait_for(lambda: self.read("pid1.log").count("reaped orphan")
+                     >= 5, 10, what="five orphans reaped")
+            os.kill(pid, signal.SIGTERM)
+            p.wait(timeout=20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            out.close()
+        text = self.read("pid1.log")
+        self.assertEqual(p.returncode, 0, text)
+        self.assertIn("shutdown (SIGTERM)", text)
+
+
+if __name__ == "__main__":
+    harness.main()

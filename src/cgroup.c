@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "drover.h"
@@ -124,7 +125,8 @@ reap_leftover(const char *dir)
 	if ((dp = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(dp)) != NULL) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+		    strcmp(de->d_name, "supervisor") == 0)
 			continue;
 		sub = xprintf("%s/%s", dir, de->d_name);
 		if (dir_populated(sub)) {
@@ -138,23 +140,30 @@ reap_leftover(const char *dir)
 		free(sub);
 	}
 	closedir(dp);
+	sub = xprintf("%s/supervisor", dir);
+	(void)rmdir(sub);
+	free(sub);
 	(void)rmdir(dir);
 }
 
-/* Is pid a running drover?  A reused pid is not. */
+/*
+ * Is DIR (a drover.* subtree) held by a live drover?  Each drover runs in
+ * DIR/supervisor, so "populated" answers from any pid namespace.  A subtree
+ * younger than a few seconds may be one whose drover is still moving in.
+ */
 static bool
-is_drover(long pid)
+subtree_alive(const char *dir)
 {
-	char	path[64], comm[32] = "";
-	FILE	*f;
+	struct stat	 st;
+	char		*sup = xprintf("%s/supervisor", dir);
+	bool		 alive;
 
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return false;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
-	return strncmp(comm, "drover", 6) == 0;
+	alive = dir_populated(sup);
+	if (!alive && stat(dir, &st) == 0 && time(NULL) - st.st_mtime < 5 &&
+	    stat(sup, &st) == -1)
+		alive = true;
+	free(sup);
+	return alive;
 }
 
 static void
@@ -162,32 +171,42 @@ clean_leftovers(const char *parent)
 {
 	DIR		*dp;
 	struct dirent	*de;
-	char		*dir, *end;
-	long		 pid;
+	char		*dir;
 
 	if ((dp = opendir(parent)) == NULL)
 		return;
 	while ((de = readdir(dp)) != NULL) {
-		if (strncmp(de->d_name, "drover.", 7) != 0)
+		if (strncmp(de->d_name, "drover.", 7) != 0 ||
+		    de->d_type != DT_DIR)
 			continue;
-		pid = strtol(de->d_name + 7, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		/* ours, left by an earlier drover with our pid (PID 1) */
-		if (pid != (long)getpid() && is_drover(pid))
-			continue;	/* that drover still runs */
 		dir = xprintf("%s/%s", parent, de->d_name);
-		reap_leftover(dir);
+		if (!subtree_alive(dir))
+			reap_leftover(dir);
 		free(dir);
 	}
 	closedir(dp);
 }
 
-/* 0 with d_cg_base set, or -1: no usable cgroup2 (fall back). */
+/* Move ourselves into DIR (a cgroup); 0 or -1. */
+static int
+move_self(const char *dir)
+{
+	char	pid[32];
+
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	return write_file(dir, "cgroup.procs", pid);
+}
+
+/*
+ * 0 with d_cg_base set, or -1: no usable cgroup2 (fall back).  drover
+ * makes OWN/drover.PID/, moves itself into its supervisor/ leaf, and puts
+ * each instance in a leaf beside it.
+ */
 int
 cgroup_init(struct drover *d)
 {
-	char	*mnt, *own, *parent, *base;
+	char	*mnt, *own, *parent, *base = NULL, *sup;
+	int	 i;
 
 	if (getenv("DROVER_NO_CGROUP") != NULL)
 		return -1;
@@ -201,15 +220,37 @@ cgroup_init(struct drover *d)
 	free(mnt);
 	free(own);
 	clean_leftovers(parent);
-	base = xprintf("%s/drover.%ld", parent, (long)getpid());
-	free(parent);
-	if (mkdir(base, 0755) == -1 && errno != EEXIST) {
-		log_debug("cgroup: mkdir %s: %s; using process groups", base,
-		    strerror(errno));
+	for (i = 0; i < 100; i++) {
+		base = i == 0 ? xprintf("%s/drover.%ld", parent,
+		    (long)getpid()) : xprintf("%s/drover.%ld-%d", parent,
+		    (long)getpid(), i);
+		if (mkdir(base, 0755) == 0)
+			break;
 		free(base);
+		base = NULL;
+		if (errno != EEXIST)
+			break;
+	}
+	if (base == NULL) {
+		log_debug("cgroup: cannot make a subtree under %s: %s; using "
+		    "process groups", parent, strerror(errno));
+		free(parent);
 		return -1;
 	}
+	sup = xprintf("%s/supervisor", base);
+	if (mkdir(sup, 0755) == -1 || move_self(sup) == -1) {
+		log_debug("cgroup: cannot move into %s: %s; using process "
+		    "groups", sup, strerror(errno));
+		(void)rmdir(sup);
+		(void)rmdir(base);
+		free(sup);
+		free(base);
+		free(parent);
+		return -1;
+	}
+	free(sup);
 	d->d_cg_base = base;
+	d->d_cg_parent = parent;
 	log_debug("cgroup: jobs run under %s", base);
 	return 0;
 }
@@ -277,13 +318,21 @@ cgroup_remove(struct instance *in)
 	in->cg_dir = NULL;
 }
 
+/* Leave our subtree (back to where we started) and remove it. */
 void
 cgroup_fini(struct drover *d)
 {
+	char	*sup;
+
 	if (d->d_cg_base == NULL)
 		return;
+	sup = xprintf("%s/supervisor", d->d_cg_base);
+	if (move_self(d->d_cg_parent) == 0 && rmdir(sup) == -1)
+		log_warn("rmdir %s", sup);
 	if (rmdir(d->d_cg_base) == -1 && errno != ENOENT)
 		log_warn("rmdir %s", d->d_cg_base);
+	free(sup);
 	free(d->d_cg_base);
-	d->d_cg_base = NULL;
+	free(d->d_cg_parent);
+	d->d_cg_base = d->d_cg_parent = NULL;
 }

@@ -97,6 +97,12 @@ struct filesink {
 	LIST_ENTRY(filesink) entry;
 };
 
+/* A config replaced by a reload, alive while retired jobs still use it. */
+struct retired_conf {
+	struct config	*conf;
+	int		 refs;
+};
+
 struct jgroup {
 	char		*name;
 	int		 max;		/* 0 = no bound */
@@ -125,6 +131,9 @@ struct job {
 	struct job	**waitstop;	/* cleanup: runs once these have stopped */
 	int		 nwaitstop;
 	bool		 removed;	/* dropped by a reload, stopping */
+	struct job	*replaces;	/* reload: starts once that one is gone */
+	bool		 start_when_free;
+	struct retired_conf *retired_conf;	/* config of a removed job */
 };
 
 struct instance {
@@ -233,15 +242,20 @@ struct drover {
 	int		 d_exitcode;
 	bool		 d_critical_failed;
 
+	struct event	*d_reload_ev;		/* frees retired jobs */
 	struct event	*d_sigev[8];
 	int		 d_nsigev;
 
+	struct event	*d_status_ev;		/* STATUS= rate limit */
+	bool		 d_status_dirty;
+	struct event	*d_watchdog_ev;
 	int		 d_notify_fd;		/* NOTIFY_SOCKET for jobs */
 	struct event	*d_notify_ev;
 	char		 d_notify_addr[64];	/* "@drover-notify/..." */
 
 	/* cgroup v2 */
 	char		*d_cg_base;		/* our subtree, NULL = none */
+	char		*d_cg_parent;		/* the cgroup we started in */
 	LIST_HEAD(, filesink) d_filesinks;
 	int		 d_devnull;
 	struct rlimit_saved { bool set; uint64_t cur, max; } d_nofile;
@@ -275,6 +289,12 @@ void	 engine_autostart(struct drover *);
 void	 engine_free_jobs(struct drover *);
 struct instance *engine_find_instance(struct drover *, const char *);
 struct job *engine_find_job(struct drover *, const char *);
+struct jgroup *engine_group_new(struct drover *, const char *, int, bool);
+struct job *engine_job_new(struct drover *, struct job_config *,
+	    struct jgroup *);
+void	 engine_job_free(struct job *);
+void	 engine_relink(struct drover *);
+void	 engine_start_job(struct job *);
 void	 pidmap_add(struct drover *, struct instance *);
 void	 pidmap_del(struct drover *, struct instance *);
 struct instance *pidmap_find(struct drover *, pid_t);
@@ -282,6 +302,10 @@ void	 engine_status_line(struct instance *, char *, size_t);
 void	 engine_dump_status(struct drover *);
 void	 engine_check_once(struct drover *);
 void	 engine_check_ready(struct drover *);
+
+/* reload.c */
+int	 reload_request(struct drover *, char *err, size_t errsz);
+void	 reload_changed(struct drover *);
 
 /* shutdown.c */
 void	 shutdown_begin(struct drover *, const char *why);
@@ -320,7 +344,10 @@ void	 notify_ready(struct drover *);
 void	 notify_status(struct drover *);
 void	 notify_stopping(struct drover *, int64_t worst_ms);
 void	 notify_extend(struct drover *, int64_t ms);
+void	 notify_ready_again(struct drover *);
 int	 notify_server_init(struct drover *);
+void	 notify_watchdog_init(struct drover *);
+void	 notify_fini(struct drover *);
 void	 notify_server_fini(struct drover *);
 
 #endif

@@ -25,6 +25,7 @@ engine_init(struct drover *d, const struct engine_ops *ops)
 	TAILQ_INIT(&d->d_ready_groups);
 	LIST_INIT(&d->d_filesinks);
 	d->d_devnull = -1;
+	d->d_notify_fd = -1;
 	d->d_pidmap_size = PIDMAP_MIN;
 	d->d_pidmap = xcalloc(d->d_pidmap_size, sizeof(*d->d_pidmap));
 }
@@ -70,8 +71,9 @@ pidmap_find(struct drover *d, pid_t pid)
 	return NULL;
 }
 
-static struct jgroup *
-group_new(const char *name, int max, bool implicit)
+/* A group, kept in d_groups until exit (retired jobs may still use it). */
+struct jgroup *
+engine_group_new(struct drover *d, const char *name, int max, bool implicit)
 {
 	struct jgroup	*g = xcalloc(1, sizeof(*g));
 
@@ -80,6 +82,9 @@ group_new(const char *name, int max, bool implicit)
 	g->implicit = implicit;
 	TAILQ_INIT(&g->q_bounded);
 	TAILQ_INIT(&g->q_free);
+	d->d_groups = xreallocarray(d->d_groups, (size_t)d->d_ngroups + 1,
+	    sizeof(*d->d_groups));
+	d->d_groups[d->d_ngroups++] = g;
 	return g;
 }
 
@@ -89,7 +94,8 @@ engine_find_job(struct drover *d, const char *name)
 	int	i;
 
 	for (i = 0; i < d->d_njobs; i++)
-		if (strcmp(d->d_jobs[i]->cfg->name, name) == 0)
+		if (!d->d_jobs[i]->removed &&
+		    strcmp(d->d_jobs[i]->cfg->name, name) == 0)
 			return d->d_jobs[i];
 	return NULL;
 }
@@ -101,7 +107,8 @@ engine_find_instance(struct drover *d, const char *name)
 
 	for (i = 0; i < d->d_njobs; i++)
 		for (j = 0; j < d->d_jobs[i]->ninst; j++)
-			if (strcmp(d->d_jobs[i]->inst[j]->name, name) == 0)
+			if (!d->d_jobs[i]->removed &&
+			    strcmp(d->d_jobs[i]->inst[j]->name, name) == 0)
 				return d->d_jobs[i]->inst[j];
 	return NULL;
 }
@@ -132,6 +139,8 @@ link_deps(struct drover *d)
 
 	for (i = 0; i < d->d_njobs; i++) {
 		j = d->d_jobs[i];
+		if (j->removed)
+			continue;
 		for (n = j->cfg->after; n != NULL && *n != NULL; n++) {
 			if ((o = engine_find_job(d, *n)) == NULL)
 				continue;
@@ -176,39 +185,65 @@ instance_new(struct drover *d, struct job *j, int idx)
 	return in;
 }
 
+/* A job and its instances (not yet in d_jobs, not linked). */
+struct job *
+engine_job_new(struct drover *d, struct job_config *c, struct jgroup *g)
+{
+	struct job	*j = xcalloc(1, sizeof(*j));
+	int		 k;
+
+	j->d = d;
+	j->cfg = c;
+	j->group = g;
+	j->ninst = c->nprocs;
+	j->inst = xcalloc((size_t)j->ninst, sizeof(*j->inst));
+	for (k = 0; k < j->ninst; k++)
+		j->inst[k] = instance_new(d, j, k);
+	return j;
+}
+
+/* (Re)build the dependency edges between the current jobs. */
+void
+engine_relink(struct drover *d)
+{
+	struct job	*j;
+	int		 i;
+
+	for (i = 0; i < d->d_njobs; i++) {
+		j = d->d_jobs[i];
+		free(j->deps);
+		free(j->rdeps);
+		free(j->waitstop);
+		free(j->cleanups_before);
+		j->deps = j->rdeps = j->waitstop = j->cleanups_before = NULL;
+		j->ndeps = j->nrdeps = j->nwaitstop = j->ncleanups_before = 0;
+	}
+	link_deps(d);
+}
+
 /* Build jobs, instances and groups for a config (the first load). */
 int
 engine_load(struct drover *d, struct config *conf)
 {
-	struct job	*j;
+	struct jgroup	*g;
 	int		 i, k;
 
 	d->d_conf = conf;
 	d->d_max_tasks = conf->max_concurrent;
-	/* the configured groups, then one unbounded group per other job */
-	d->d_groups = xcalloc((size_t)conf->ngroups + (size_t)conf->njobs,
-	    sizeof(*d->d_groups));
 	for (i = 0; i < conf->ngroups; i++)
-		d->d_groups[i] = group_new(conf->groups[i]->name,
+		engine_group_new(d, conf->groups[i]->name,
 		    conf->groups[i]->max_concurrent, false);
-	d->d_ngroups = conf->ngroups;
-
 	d->d_jobs = xcalloc((size_t)conf->njobs, sizeof(*d->d_jobs));
 	for (i = 0; i < conf->njobs; i++) {
-		j = d->d_jobs[i] = xcalloc(1, sizeof(*j));
-		j->d = d;
-		j->cfg = conf->jobs[i];
-		for (k = 0; k < conf->ngroups; k++)
-			if (j->cfg->group != NULL &&
-			    strcmp(j->cfg->group, d->d_groups[k]->name) == 0)
-				j->group = d->d_groups[k];
-		if (j->group == NULL)
-			j->group = d->d_groups[d->d_ngroups++] =
-			    group_new(j->cfg->name, 0, true);
-		j->ninst = j->cfg->nprocs;
-		j->inst = xcalloc((size_t)j->ninst, sizeof(*j->inst));
-		for (k = 0; k < j->ninst; k++)
-			j->inst[k] = instance_new(d, j, k);
+		g = NULL;
+		for (k = 0; k < conf->ngroups && conf->jobs[i]->group; k++)
+			if (strcmp(conf->jobs[i]->group, d->d_groups[k]->name)
+			    == 0)
+				g = d->d_groups[k];
+		/* a job outside any group has an unbounded group of its own */
+		if (g == NULL)
+			g = engine_group_new(d, conf->jobs[i]->name, 0, true);
+		d->d_jobs[i] = engine_job_new(d, conf->jobs[i], g);
 	}
 	d->d_njobs = conf->njobs;
 	link_deps(d);
@@ -229,12 +264,22 @@ priority_cmp(const void *a, const void *b)
 	return x->idx - y->idx;
 }
 
+static void
+start_sorted(struct instance **v, size_t n)
+{
+	size_t	i;
+
+	qsort(v, n, sizeof(*v), priority_cmp);
+	for (i = 0; i < n && v[0]->d->d_sd_phase == SD_NONE; i++)
+		instance_event(v[i], IE_START, 0);
+}
+
 /* Start every autostart service and task, lower priority first. */
 void
 engine_autostart(struct drover *d)
 {
 	struct instance	**v;
-	size_t		  n = 0, i;
+	size_t		  n = 0;
 	int		  a, b;
 
 	for (a = 0; a < d->d_njobs; a++)
@@ -248,13 +293,22 @@ engine_autostart(struct drover *d)
 		for (b = 0; b < d->d_jobs[a]->ninst; b++)
 			v[n++] = d->d_jobs[a]->inst[b];
 	}
-	qsort(v, n, sizeof(*v), priority_cmp);
-	for (i = 0; i < n && d->d_sd_phase == SD_NONE; i++)
-		instance_event(v[i], IE_START, 0);
+	if (n > 0)
+		start_sorted(v, n);
 	free(v);
 	d->d_started = true;
 	engine_check_ready(d);
 	engine_check_once(d);
+}
+
+/* Start every instance of one job (reload: added or replaced). */
+void
+engine_start_job(struct job *j)
+{
+	int	i;
+
+	for (i = 0; i < j->ninst && j->d->d_sd_phase == SD_NONE; i++)
+		instance_event(j->inst[i], IE_START, 0);
 }
 
 static void
@@ -262,26 +316,39 @@ instance_free(struct instance *in)
 {
 	if (in->ev_timer != NULL)
 		event_free(in->ev_timer);
-	free(in->cg_dir);
+	cgroup_remove(in);
 	free(in);
+}
+
+void
+engine_job_free(struct job *j)
+{
+	int	k;
+
+	for (k = 0; k < j->ninst; k++)
+		instance_free(j->inst[k]);
+	free(j->inst);
+	free(j->deps);
+	free(j->rdeps);
+	free(j->waitstop);
+	free(j->cleanups_before);
+	free(j);
 }
 
 void
 engine_free_jobs(struct drover *d)
 {
-	struct job	*j;
-	int		 i, k;
+	int			 i;
+
+	struct retired_conf	*rc;
 
 	for (i = 0; i < d->d_njobs; i++) {
-		j = d->d_jobs[i];
-		for (k = 0; k < j->ninst; k++)
-			instance_free(j->inst[k]);
-		free(j->inst);
-		free(j->deps);
-		free(j->rdeps);
-		free(j->waitstop);
-		free(j->cleanups_before);
-		free(j);
+		rc = d->d_jobs[i]->removed ? d->d_jobs[i]->retired_conf : NULL;
+		engine_job_free(d->d_jobs[i]);
+		if (rc != NULL && --rc->refs == 0) {
+			config_free(rc->conf);
+			free(rc);
+		}
 	}
 	free(d->d_jobs);
 	d->d_jobs = NULL;

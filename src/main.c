@@ -187,6 +187,7 @@ static void
 changed(struct instance *in, enum jstate from)
 {
 	sched_changed(in, from);
+	reload_changed(in->d);
 	notify_status(in->d);
 }
 
@@ -208,6 +209,7 @@ static void
 signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
 	struct drover	*d = arg;
+	char		 err[256];
 
 	switch (sig) {
 	case SIGCHLD:
@@ -218,8 +220,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		shutdown_signal(d, (int)sig);
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: configuration reload is not available in "
-		    "this version; the running configuration is unchanged");
+		(void)reload_request(d, err, sizeof(err));
 		break;
 	case SIGUSR1:
 		engine_dump_status(d);
@@ -378,7 +379,7 @@ static int
 run(struct drover *d, const struct options *o)
 {
 	struct config	*conf = d->d_conf;
-	int		 i, j;
+	int		 i;
 
 	if ((d->d_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -392,6 +393,7 @@ run(struct drover *d, const struct options *o)
 		log_info("no cgroup v2 subtree: tracking jobs by process group");
 	if (notify_server_init(d) == -1)
 		log_warn("notify socket for jobs");
+	notify_watchdog_init(d);
 	if (conf->pidfile != NULL)
 		pidfile_write(conf->pidfile);
 	d->d_once = o->once;
@@ -405,18 +407,17 @@ run(struct drover *d, const struct options *o)
 
 	if (conf->pidfile != NULL)
 		unlink(conf->pidfile);
-	for (i = 0; i < d->d_njobs; i++)
-		for (j = 0; j < d->d_jobs[i]->ninst; j++)
-			cgroup_remove(d->d_jobs[i]->inst[j]);
-	cgroup_fini(d);
 	kill_orphans();
-	notify_server_fini(d);
+	notify_fini(d);
 	output_fini(d);
-	engine_free_jobs(d);
+	engine_free_jobs(d);		/* and their cgroup leaves */
+	cgroup_fini(d);
 	if (d->d_sd_timer != NULL)
 		event_free(d->d_sd_timer);
 	if (d->d_sd_hardtimer != NULL)
 		event_free(d->d_sd_hardtimer);
+	if (d->d_reload_ev != NULL)
+		event_free(d->d_reload_ev);
 	for (i = 0; i < d->d_nsigev; i++)
 		event_free(d->d_sigev[i]);
 	event_base_free(d->d_base);

@@ -55,15 +55,101 @@ notify_ready(struct drover *d)
 	sd_notifyf(0, "READY=1\nSTATUS=%s", buf);
 }
 
+/* READY=1 again after a reload, if it had been sent before. */
 void
-notify_status(struct drover *d)
+notify_ready_again(struct drover *d)
 {
 	char	buf[256];
 
-	if (!notify_enabled())
+	if (!notify_enabled() || !d->d_ready_sent)
 		return;
 	counts(d, buf, sizeof(buf));
-	sd_notifyf(0, "STATUS=%s", buf);
+	sd_notifyf(0, "READY=1\nSTATUS=%s", buf);
+}
+
+static const struct timeval status_interval = { 1, 0 };
+
+static void
+status_send(struct drover *d)
+{
+	char	buf[256];
+
+	counts(d, buf, sizeof(buf));
+	if (d->d_sd_phase != SD_NONE && d->d_sd_phase != SD_DONE)
+		sd_notifyf(0, "STATUS=shutting down: %s, %d runs left", buf,
+		    d->d_nactive);
+	else
+		sd_notifyf(0, "STATUS=%s", buf);
+}
+
+static void
+status_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct drover	*d = arg;
+
+	if (d->d_status_dirty) {
+		d->d_status_dirty = false;
+		status_send(d);
+		evtimer_add(d->d_status_ev, &status_interval);
+	}
+}
+
+/*
+ * STATUS= after a state change, at most once a second: the first change
+ * goes out at once, later ones fold into one message when the second is
+ * over, and then no timer stays armed.
+ */
+void
+notify_status(struct drover *d)
+{
+	if (!notify_enabled() || d->d_base == NULL)
+		return;
+	if (d->d_status_ev == NULL)
+		d->d_status_ev = evtimer_new(d->d_base, status_timer_cb, d);
+	if (evtimer_pending(d->d_status_ev, NULL)) {
+		d->d_status_dirty = true;
+		return;
+	}
+	status_send(d);
+	evtimer_add(d->d_status_ev, &status_interval);
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* WATCHDOG=1 at half of $WATCHDOG_USEC, from the loop: a hung loop is
+ * caught by systemd. */
+void
+notify_watchdog_init(struct drover *d)
+{
+	uint64_t	usec;
+	struct timeval	tv;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return;
+	usec /= 2;
+	tv.tv_sec = (time_t)(usec / 1000000);
+	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	d->d_watchdog_ev = event_new(d->d_base, -1, EV_PERSIST, watchdog_cb,
+	    d);
+	event_add(d->d_watchdog_ev, &tv);
+	sd_notify(0, "WATCHDOG=1");
+	log_info("watchdog: pinging systemd every %llums",
+	    (unsigned long long)usec / 1000);
+}
+
+void
+notify_fini(struct drover *d)
+{
+	if (d->d_status_ev != NULL)
+		event_free(d->d_status_ev);
+	if (d->d_watchdog_ev != NULL)
+		event_free(d->d_watchdog_ev);
+	d->d_status_ev = d->d_watchdog_ev = NULL;
+	notify_server_fini(d);
 }
 
 void

@@ -262,7 +262,12 @@ cgroup_prepare(struct instance *in, int *procs_fd)
 	char	*path, *p, name[256];
 
 	if (in->cg_dir == NULL) {
-		snprintf(name, sizeof(name), "%s", in->name);
+		/* a job made by a reload may overlap its stopping namesake */
+		if (in->job->serial > 0)
+			snprintf(name, sizeof(name), "%s~%u", in->name,
+			    in->job->serial);
+		else
+			snprintf(name, sizeof(name), "%s", in->name);
 		for (p = name; *p != '\0'; p++)
 			if (*p == '/' || !isprint((unsigned char)*p))
 				*p = '_';

@@ -131,6 +131,7 @@ struct job {
 	struct job	**waitstop;	/* cleanup: runs once these have stopped */
 	int		 nwaitstop;
 	bool		 removed;	/* dropped by a reload, stopping */
+	unsigned	 serial;	/* 0 at start-up, then per reload-made job */
 	struct job	*replaces;	/* reload: starts once that one is gone */
 	bool		 start_when_free;
 	struct retired_conf *retired_conf;	/* config of a removed job */
@@ -212,6 +213,7 @@ struct drover {
 
 	struct job	**d_jobs;
 	int		 d_njobs;
+	unsigned	 d_job_serial;
 	struct jgroup	**d_groups;
 	int		 d_ngroups;
 	int		 d_max_tasks;		/* [drover] max_concurrent */

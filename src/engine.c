@@ -195,6 +195,7 @@ engine_job_new(struct drover *d, struct job_config *c, struct jgroup *g)
 	j->d = d;
 	j->cfg = c;
 	j->group = g;
+	j->serial = d->d_started ? ++d->d_job_serial : 0;
 	j->ninst = c->nprocs;
 	j->inst = xcalloc((size_t)j->ninst, sizeof(*j->inst));
 	for (k = 0; k < j->ninst; k++)

@@ -112,28 +112,44 @@ retire(struct drover *d, struct job *j, struct retired_conf *rc)
 		instance_event(j->inst[i], IE_STOP, 0);
 }
 
+/* A retired job is gone: whoever waited for it waits for what it waited
+ * for, or starts. */
+static void
+release_waiters(struct drover *d, struct job *gone)
+{
+	struct job	*nj;
+	int		 k;
+
+	for (k = 0; k < d->d_njobs; k++) {
+		nj = d->d_jobs[k];
+		if (nj == gone || nj->replaces != gone)
+			continue;
+		nj->replaces = gone->replaces;
+		if (nj->replaces == NULL && nj->start_when_free)
+			engine_start_job(nj);
+	}
+}
+
 /* Free retired jobs that have gone quiet; start what waited for them. */
 static void
 reload_progress_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct drover		*d = arg;
-	struct job		*j, *nj;
+	struct job		*j;
 	struct retired_conf	*rc;
-	int			 i, k, n = 0;
+	int			 i, n;
 
 	for (i = 0; i < d->d_njobs; i++) {
+		j = d->d_jobs[i];
+		if (j->removed && job_quiet(j))
+			release_waiters(d, j);
+	}
+	/* free only once no job points at them any more */
+	for (i = n = 0; i < d->d_njobs; i++) {
 		j = d->d_jobs[i];
 		if (!j->removed || !job_quiet(j)) {
 			d->d_jobs[n++] = j;
 			continue;
-		}
-		for (k = 0; k < d->d_njobs; k++) {
-			nj = d->d_jobs[k];
-			if (nj != NULL && nj->replaces == j) {
-				nj->replaces = NULL;
-				if (nj->start_when_free)
-					engine_start_job(nj);
-			}
 		}
 		rc = j->retired_conf;
 		engine_job_free(j);
@@ -142,8 +158,6 @@ reload_progress_cb(evutil_socket_t fd, short ev, void *arg)
 			free(rc);
 		}
 	}
-	for (i = n; i < d->d_njobs; i++)
-		d->d_jobs[i] = NULL;
 	d->d_njobs = n;
 	if (d->d_sd_phase != SD_NONE)
 		shutdown_step(d);
@@ -209,7 +223,7 @@ apply(struct drover *d, struct config *nc)
 		d->d_jobs[d->d_njobs++] = nj;
 		if (o != NULL) {
 			log_info("reload: %s changed, restarting it", o->cfg->name);
-			nj->replaces = o;
+			nj->replaces = o;	/* o may wait for an older one */
 			nj->start_when_free = job_was_up(o) ||
 			    (nc->jobs[i]->autostart &&
 			    nc->jobs[i]->kind != JOB_CLEANUP);

@@ -18,6 +18,7 @@
 
 #include "config.h"
 
+struct control;
 struct event;
 struct event_base;
 
@@ -209,7 +210,8 @@ struct drover {
 	const struct engine_ops *d_ops;
 	struct config	*d_conf;
 	const char	*d_confpath;
-	char		*d_socket_path;
+	char		*d_socket_path;		/* control.c's, NULL = none */
+	struct control	*d_control;		/* control socket, NULL = none */
 
 	struct job	**d_jobs;
 	int		 d_njobs;
@@ -259,6 +261,8 @@ struct drover {
 	char		*d_cg_base;		/* our subtree, NULL = none */
 	char		*d_cg_parent;		/* the cgroup we started in */
 	LIST_HEAD(, filesink) d_filesinks;
+	struct event	*d_stderr_ev;		/* EV_WRITE on fd 2 while paused */
+	bool		 d_out_paused;		/* log-sink pipes not read */
 	int		 d_devnull;
 	struct rlimit_saved { bool set; uint64_t cur, max; } d_nofile;
 };
@@ -308,6 +312,11 @@ void	 engine_check_ready(struct drover *);
 /* reload.c */
 int	 reload_request(struct drover *, char *err, size_t errsz);
 void	 reload_changed(struct drover *);
+
+/* control.c */
+int	 control_init(struct drover *, const char *path);
+void	 control_changed(struct drover *);
+void	 control_fini(struct drover *);
 
 /* shutdown.c */
 void	 shutdown_begin(struct drover *, const char *why);

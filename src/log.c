@@ -7,9 +7,12 @@
  * log_job_line(), which escapes control characters so a job cannot forge
  * drover's lines, or goes to journald as structured fields.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,18 @@
 static int	log_level = LOG_INFO;
 static bool	log_debugging;
 static bool	log_journal;
+
+/* How fd 2 can be written without blocking (see log_flush). */
+enum { OUT_FILE, OUT_PIPE, OUT_SOCKET };
+static int	out_kind = OUT_FILE;
+static struct {
+	char	*buf;
+	size_t	 off, len, cap;
+	uint64_t dropped;
+} q;
+#define QUEUE_HARD_MAX	(16u * 1024 * 1024)	/* only our own lines pass
+						 * the soft bound; this one
+						 * drops, with a count */
 
 static const char *const level_names[] = {
 	[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",
@@ -49,10 +64,109 @@ stderr_is_journal(void)
 void
 log_init(int level, bool debug)
 {
+	struct stat	st;
+
 	log_level = level;
 	log_debugging = debug;
 	log_journal = stderr_is_journal();
-	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (fstat(STDERR_FILENO, &st) == 0) {
+		if (S_ISSOCK(st.st_mode))
+			out_kind = OUT_SOCKET;
+		else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+			out_kind = OUT_PIPE;	/* pipe, FIFO, tty */
+	}
+}
+
+static void
+queue_add(const char *s, size_t n)
+{
+	size_t	need;
+
+	if (q.len + n > QUEUE_HARD_MAX) {
+		q.dropped += n;
+		return;
+	}
+	if (q.off > 0 && q.off + q.len + n > q.cap) {
+		memmove(q.buf, q.buf + q.off, q.len);
+		q.off = 0;
+	}
+	need = q.off + q.len + n;
+	if (need > q.cap) {
+		q.cap = need < 65536 ? 65536 : need * 2;
+		if ((q.buf = realloc(q.buf, q.cap)) == NULL)
+			abort();	/* cannot even log it */
+	}
+	memcpy(q.buf + q.off + q.len, s, n);
+	q.len += n;
+}
+
+/* One write that does not block: -1 with EAGAIN when fd 2 is full. */
+static ssize_t
+write_nb(const char *s, size_t n)
+{
+	struct pollfd	pfd = { STDERR_FILENO, POLLOUT, 0 };
+
+	switch (out_kind) {
+	case OUT_SOCKET:
+		return send(STDERR_FILENO, s, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	case OUT_PIPE:
+		/* POLLOUT promises room for PIPE_BUF bytes, no more */
+		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT)) {
+			errno = EAGAIN;
+			return -1;
+		}
+		return write(STDERR_FILENO, s, n > 4096 ? 4096 : n);
+	default:
+		return write(STDERR_FILENO, s, n);
+	}
+}
+
+size_t
+log_pending(void)
+{
+	return q.len;
+}
+
+size_t
+log_flush(void)
+{
+	ssize_t	n;
+	int	saved = errno;
+
+	while (q.len > 0) {
+		n = write_nb(q.buf + q.off, q.len);
+		if (n <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+				q.off = q.len = 0;	/* stderr is gone */
+			break;
+		}
+		q.off += (size_t)n;
+		q.len -= (size_t)n;
+	}
+	if (q.len == 0)
+		q.off = 0;
+	if (q.dropped > 0 && q.len == 0) {
+		char	msg[96];
+		int	m = snprintf(msg, sizeof(msg), "warning: %llu bytes of "
+		    "log output dropped: stderr was blocked\n",
+		    (unsigned long long)q.dropped);
+		q.dropped = 0;
+		queue_add(msg, (size_t)m);
+	}
+	errno = saved;
+	return q.len;
+}
+
+void
+log_flush_blocking(void)
+{
+	struct pollfd	pfd = { STDERR_FILENO, POLLOUT, 0 };
+	int		tries = 0;
+
+	while (log_flush() > 0 && tries++ < 1000)
+		(void)poll(&pfd, 1, 10);
 }
 
 void
@@ -112,16 +226,21 @@ log_level_name(int level)
 void
 log_vmsg(int pri, const char *fmt, va_list ap)
 {
-	int	saved = errno;
-	char	buf[4096];
+	int	saved = errno, n;
+	char	buf[4096], line[4200];
 
 	if (pri > log_level)
 		goto out;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (log_journal)
-		fprintf(stderr, "<%d>%s\n", pri, buf);
+		n = snprintf(line, sizeof(line), "<%d>%s\n", pri, buf);
 	else
-		fprintf(stderr, "%s: %s\n", log_level_name(pri), buf);
+		n = snprintf(line, sizeof(line), "%s: %s\n", log_level_name(pri),
+		    buf);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	queue_add(line, (size_t)n);
+	log_flush();
 out:
 	errno = saved;
 }
@@ -181,6 +300,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwarn(LOG_CRIT, fmt, ap);
 	va_end(ap);
+	log_flush_blocking();
 	exit(1);
 }
 
@@ -192,6 +312,7 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(LOG_CRIT, fmt, ap);
 	va_end(ap);
+	log_flush_blocking();
 	exit(1);
 }
 
@@ -228,14 +349,20 @@ log_job_line(const char *job, const char *instance, pid_t pid,
     bool is_stderr, const char *line, size_t len)
 {
 	static char	buf[4 * 16384 + 16];	/* worst case: every byte \xNN */
+	char		head[300];
+	size_t		n;
 
-	log_escape(buf, sizeof(buf), line, len);
 	if (log_journal) {
+		log_escape(buf, sizeof(buf), line, len);
 		sd_journal_send("MESSAGE=%s", buf,
 		    "SYSLOG_IDENTIFIER=%s", instance, "DROVER_JOB=%s", job,
 		    "DROVER_INSTANCE=%s", instance, "DROVER_PID=%ld", (long)pid,
 		    "PRIORITY=%d", is_stderr ? LOG_ERR : LOG_INFO, NULL);
 		return;
 	}
-	fprintf(stderr, "%s[%ld]: %s\n", instance, (long)pid, buf);
+	n = log_escape(buf, sizeof(buf), line, len);
+	snprintf(head, sizeof(head), "%s[%ld]: ", instance, (long)pid);
+	queue_add(head, strlen(head));
+	buf[n] = '\n';
+	queue_add(buf, n + 1);
 }

@@ -32,6 +32,15 @@ __attribute__((noreturn)) void fatalx(const char *, ...)
 /* One line of a job's output, in `log` mode (escaped, or to journald). */
 void	 log_job_line(const char *job, const char *instance, pid_t pid,
 	    bool is_stderr, const char *line, size_t len);
+/*
+ * stderr is written without blocking through one queue: job lines are
+ * queued and written when the reader of a pipe flushes; drover's own
+ * messages are queued and flushed at once.  log_pending() tells how much
+ * waits, so output.c stops reading job pipes while stderr is slow.
+ */
+size_t	 log_pending(void);
+size_t	 log_flush(void);		/* returns what is still pending */
+void	 log_flush_blocking(void);	/* at exit: everything, waiting */
 /* Escape control characters (not tab) of a job line; returns bytes written. */
 size_t	 log_escape(char *dst, size_t dstsz, const char *src, size_t len);
 

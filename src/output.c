@@ -27,10 +27,64 @@
 
 #define OUTPUT_MAX_LINE	16384
 #define OUTPUT_READ_MAX	(4 * 65536)	/* per wake-up, for fairness */
+#define STDERR_HIGH	(1024 * 1024)	/* stop reading log-sink pipes */
+#define STDERR_LOW	(64 * 1024)	/* and read them again */
 
 static char	scratch[65536];
 
 static void	stream_read_cb(evutil_socket_t, short, void *);
+static void	stderr_writable_cb(evutil_socket_t, short, void *);
+
+/* Every log-sink stream of a running instance, watched or not. */
+static void
+log_streams_set(struct drover *d, bool watch)
+{
+	struct outstream	*os;
+	int			 i, j, k;
+
+	for (i = 0; i < d->d_njobs; i++)
+		for (j = 0; j < d->d_jobs[i]->ninst; j++)
+			for (k = 0; k < 2; k++) {
+				os = k == 0 ? &d->d_jobs[i]->inst[j]->out :
+				    &d->d_jobs[i]->inst[j]->err;
+				if (os->ev == NULL || os->sink != NULL)
+					continue;
+				if (watch)
+					event_add(os->ev, NULL);
+				else
+					event_del(os->ev);
+			}
+}
+
+/*
+ * stderr is slow: stop reading the pipes that feed it, so the jobs block
+ * on their own writes, and wait for fd 2 to take more.
+ */
+static void
+output_backpressure(struct drover *d)
+{
+	if (d->d_out_paused || log_flush() < STDERR_HIGH || d->d_base == NULL)
+		return;
+	if (d->d_stderr_ev == NULL)
+		d->d_stderr_ev = event_new(d->d_base, STDERR_FILENO,
+		    EV_WRITE | EV_PERSIST, stderr_writable_cb, d);
+	if (d->d_stderr_ev == NULL || event_add(d->d_stderr_ev, NULL) == -1)
+		return;		/* fd 2 cannot be watched: keep going */
+	d->d_out_paused = true;
+	log_streams_set(d, false);
+}
+
+static void
+stderr_writable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drover	*d = arg;
+
+	if (log_flush() > STDERR_LOW)
+		return;
+	event_del(d->d_stderr_ev);
+	d->d_out_paused = false;
+	log_streams_set(d, true);
+}
 
 static struct filesink *
 filesink_get(struct drover *d, const struct sink *s)
@@ -165,6 +219,10 @@ output_fini(struct drover *d)
 		fs->refs = 1;
 		filesink_put(d, fs);
 	}
+	if (d->d_stderr_ev != NULL)
+		event_free(d->d_stderr_ev);
+	d->d_stderr_ev = NULL;
+	log_flush_blocking();
 }
 
 static void
@@ -269,14 +327,17 @@ stream_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
+			break;
 		if (n == -1)
 			log_warn("%s: read %s", in->name, os->is_err ?
 			    "stderr" : "stdout");
 		stream_close(os);
+		output_backpressure(in->d);
 		instance_run_flag(in, os->is_err ? RUN_ERR_EOF : RUN_OUT_EOF);
 		return;
 	}
+	if (os->sink == NULL)
+		output_backpressure(in->d);
 }
 
 /* One stream: fill the child's fd and, for a pipe, our read end. */
@@ -367,7 +428,11 @@ output_start(struct instance *in)
 		}
 		s[i]->ev = event_new(in->d->d_base, s[i]->fd,
 		    EV_READ | EV_PERSIST, stream_read_cb, s[i]);
-		if (s[i]->ev == NULL || event_add(s[i]->ev, NULL) == -1)
+		if (s[i]->ev == NULL)
+			fatalx("%s: cannot watch output", in->name);
+		/* while stderr is paused, a log-sink pipe waits its turn */
+		if ((!in->d->d_out_paused || s[i]->sink != NULL) &&
+		    event_add(s[i]->ev, NULL) == -1)
 			fatalx("%s: cannot watch output", in->name);
 	}
 }

@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+import subprocess
 import time
 
 import harness
@@ -113,6 +114,58 @@ class ServiceTest(harness.DroverTest):
         d.signal(signal.SIGTERM)
         d.wait_exit()
 
+    def test_slow_stderr_blocks_the_job_not_drover_memory(self):
+        conf = self.path("slow.ini")
+        with open(conf, "w") as f:
+            f.write("[task:flood]\ncommand = /usr/bin/seq 1 1000000\n"
+                    "[service:ticker]\ncommand = /bin/sh -c 'while :; do "
+                    "echo tick; sleep 0.02; done'\nstartsecs = 0\n"
+                    "stdout = file:%s\n" % self.path("ticks"))
+        p = subprocess.Popen([harness.DROVER, "-c", conf, "--once"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        try:
+            def seq_blocked():
+                for c in harness.descendants_of(p.pid):
+                    try:
+                        with open("/proc/%d/wchan" % c) as f:
+                            if "pipe" in f.read():
+                                return c
+                    except OSError:
+                        pass
+            seq = wait_for(seq_blocked, 15, what="the job blocked on its pipe")
+
+            def wchar():
+                with open("/proc/%d/io" % seq) as f:
+                    return [int(l.split()[1]) for l in f
+                            if l.startswith("wchar")][0]
+            def stalled():
+                a = wchar()
+                time.sleep(0.2)  # an observation window, not a race
+                return a if wchar() == a else None
+            w = wait_for(stalled, 15, interval=0, what="the job stalled")
+            # drover stopped reading: the job cannot write more, and what
+            # it wrote is far from its 6.9 MB (drover buffers ~1 MB at most)
+            self.assertLess(w, 3 * 1024 * 1024)
+            # ... while the loop goes on serving the other job
+            n = len(self.read_lines("ticks"))
+            wait_for(lambda: len(self.read_lines("ticks")) >= n + 5, 10,
+                     what="the other job's output while stderr is stalled")
+            os.kill(p.pid, signal.SIGTERM)
+            out = p.stderr.read().decode()
+            p.wait(timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, out[-2000:])
+        nums = re.findall(r"^flood\[\d+\]: (\d+)$", out, re.M)
+        self.assertEqual(len(nums), 1000000)
+        self.assertEqual(nums[0], "1")
+        self.assertEqual(nums[-1], "1000000")
+        self.assertEqual([int(n) for n in nums[::9973]],
+                         list(range(1, 1000001, 9973)))
+
     def test_megabyte_line_is_split_not_dropped(self):
         d = self.drover("""
             [task:big]
@@ -180,6 +233,31 @@ class ServiceTest(harness.DroverTest):
             d.wait_log(r"w_%d\[\d+\]: i=%d$" % (i, i))
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
+
+    def test_leftovers_of_a_crashed_drover_are_killed(self):
+        conf = """
+            [service:orphan]
+            command = /bin/sh -c 'echo $$ > @DIR@/orphan.pid; exec sleep 1000'
+            startsecs = 0
+            """
+        d = self.drover(conf, args=["-l", "debug"])
+        pid = self.wait_pidfile("orphan.pid")
+        if "cgroup: jobs run under" not in d.wait_log(r"cgroup: jobs run under|no cgroup v2")[0]:
+            d.signal(signal.SIGTERM)
+            d.wait_exit()
+            self.skipTest("no cgroup v2 subtree here")
+        d.signal(signal.SIGKILL)
+        d.wait_exit()
+        # the job outlived its supervisor
+        self.assertTrue(pid_alive(pid))
+        os.unlink(self.path("orphan.pid"))
+        d2 = self.drover(conf)
+        d2.wait_log(r"killing processes of job orphan left by an earlier "
+                    r"drover")
+        wait_for(lambda: not pid_alive(pid), 5, what="leftover killed")
+        self.wait_pidfile("orphan.pid")
+        d2.signal(signal.SIGTERM)
+        self.assertEqual(d2.wait_exit(), 0)
 
     def test_no_wakeups_while_idle(self):
         d = self.drover("""

@@ -203,6 +203,35 @@ class ShutdownTest(harness.DroverTest):
         self.assertLess(time.monotonic() - t0, 5)
         self.assertRegex(d.log(), r"report: hang timeout")
 
+    @unittest.skipUnless(shutil.which("redis-server") and
+                         shutil.which("redis-cli"), "no redis-server")
+    def test_redis_keeps_its_data_across_a_drover_shutdown(self):
+        conf = """
+            [service:redis]
+            command = /usr/bin/redis-server --port 0 --unixsocket @DIR@/redis.sock --dir @DIR@ --save "3600 1" --appendonly no --daemonize no
+            ready = startsecs
+            startsecs = 200ms
+            """
+        cli = ["redis-cli", "-s", self.path("redis.sock")]
+        for round_ in range(2):
+            d = self.drover(conf)
+            d.wait_log(r"all autostart services are up")
+            wait_for(lambda: subprocess.run(cli + ["PING"],
+                     capture_output=True, text=True).stdout.strip() ==
+                     "PONG", 10, what="redis answers")
+            if round_ == 0:
+                r = subprocess.run(cli + ["SET", "drover", "kept"],
+                                   capture_output=True, text=True)
+                self.assertEqual(r.stdout.strip(), "OK")
+            else:
+                r = subprocess.run(cli + ["GET", "drover"],
+                                   capture_output=True, text=True)
+                self.assertEqual(r.stdout.strip(), "kept")
+            d.signal(signal.SIGTERM)
+            self.assertEqual(d.wait_exit(), 0)
+            self.assertRegex(d.log(), r"redis\[\d+\]: .*DB saved on disk")
+            self.assertRegex(d.log(), r"report: redis cancelled")
+
     @unittest.skipUnless(shutil.which("unshare"), "no unshare")
     def test_as_pid1_reaps_orphans_and_obeys_sigterm(self):
         conf = self.path("pid1.ini")

@@ -2,14 +2,15 @@
  * cgroup.c: one cgroup v2 leaf per instance, when drover may make them.
  *
  * drover finds the cgroup2 mount in /proc/self/mountinfo and its own
- * cgroup in the "0::" line of /proc/self/cgroup, and makes
- * OWN/drover.PID/ with one leaf per instance beside nothing else.  No
- * controller is enabled, so the no-internal-process rule does not apply
- * and drover need not move itself; cgroup.kill and cgroup.events need no
- * controller.  A child joins its leaf before exec, so no descendant can
- * escape, not even through setsid.  Leaves of a drover that died (its pid
- * no longer runs) are killed and removed at start-up.  Without a writable
- * cgroup2, drover falls back to process groups and being a subreaper.
+ * cgroup in the "0::" line of /proc/self/cgroup, makes OWN/drover.PID/,
+ * moves itself into its supervisor/ leaf and puts each instance in a leaf
+ * beside it.  No controller is enabled; cgroup.kill and cgroup.events need
+ * none.  A child joins its leaf before exec, so no descendant can escape,
+ * not even through setsid.  A drover.* subtree whose supervisor leaf is
+ * empty belongs to a drover that died (whatever pid namespace either runs
+ * in): its processes are killed and logged and the subtree removed at
+ * start-up.  Without a writable cgroup2, drover falls back to process
+ * groups and being a subreaper.
  */
 #include <sys/stat.h>
 #include <sys/types.h>

@@ -226,6 +226,8 @@ struct drover {
 	size_t		 d_pidmap_size;
 	int		 d_nactive;		/* runs in progress */
 
+	bool		 d_level_from_cli;	/* -l given: the file's log_level
+						 * does not apply */
 	bool		 d_once;
 	bool		 d_fail_fast;
 	bool		 d_ready_sent;

@@ -363,6 +363,12 @@ run_timer(struct instance *in)
 		stop_begin(in, RES_TIMEOUT);
 		return;
 	}
+	if (in->d->d_out_paused && (in->rflags & RUN_TREE_GONE)) {
+		/* nobody holds the pipe: drover paused reading it */
+		in->t_run = now(in) + c->stopwaitsecs;
+		in->d->d_ops->arm(in);
+		return;
+	}
 	if (!(in->rflags & RUN_KILLED) && c->killmode != KM_PROCESS &&
 	    !(in->rflags & RUN_TREE_GONE)) {
 		in->d->d_ops->kill(in, SIGKILL, true);
@@ -513,9 +519,10 @@ run_finish(struct instance *in)
 		res = exit_result(in);
 	if (was == JS_STARTING && res == RES_OK)
 		res = RES_FAILED;	/* exited before it was ready */
-	record_result(in, res, in->rflags & RUN_FORCED ?
-	    "processes outlived the kill" : was == JS_STARTING ?
-	    "exited before it was ready" : NULL);
+	record_result(in, res, (in->rflags & RUN_FORCED) ?
+	    ((in->rflags & RUN_KILLED) ? "processes outlived the kill" :
+	    "output held open after the main process exited") :
+	    was == JS_STARTING ? "exited before it was ready" : NULL);
 	if ((in->rflags & RUN_KILLED) && shutting_down(in))
 		in->d->d_sd_killed_any = true;
 	if (res != RES_OK && res != RES_CANCELLED)

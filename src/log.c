@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-journal.h>
@@ -149,9 +150,9 @@ log_flush(void)
 		q.off = 0;
 	if (q.dropped > 0 && q.len == 0) {
 		char	msg[96];
-		int	m = snprintf(msg, sizeof(msg), "warning: %llu bytes of "
-		    "log output dropped: stderr was blocked\n",
-		    (unsigned long long)q.dropped);
+		int	m = snprintf(msg, sizeof(msg), "%s%llu bytes of log "
+		    "output dropped: stderr was blocked\n", log_journal ?
+		    "<4>" : "warning: ", (unsigned long long)q.dropped);
 		q.dropped = 0;
 		queue_add(msg, (size_t)m);
 	}
@@ -185,6 +186,36 @@ bool
 log_debug_enabled(void)
 {
 	return log_debugging || log_level >= LOG_DEBUG;
+}
+
+#define SLOW_CALLBACK_MS	50
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+log_cb_begin(void)
+{
+	return log_debugging ? mono_ms() : 0;
+}
+
+void
+log_cb_end(int64_t t0, const char *what, const char *who)
+{
+	int64_t	ms;
+
+	if (!log_debugging)
+		return;
+	if ((ms = mono_ms() - t0) > SLOW_CALLBACK_MS)
+		log_warnx("slow callback: %s%s%s took %lldms", what,
+		    who != NULL ? " " : "", who != NULL ? who : "",
+		    (long long)ms);
 }
 
 bool
@@ -345,7 +376,7 @@ log_escape(char *dst, size_t dstsz, const char *src, size_t len)
 }
 
 void
-log_job_line(const char *job, const char *instance, pid_t pid,
+log_job_line(const char *job, const char *instance, int num, pid_t pid,
     bool is_stderr, const char *line, size_t len)
 {
 	static char	buf[4 * 16384 + 16];	/* worst case: every byte \xNN */
@@ -356,7 +387,7 @@ log_job_line(const char *job, const char *instance, pid_t pid,
 		log_escape(buf, sizeof(buf), line, len);
 		sd_journal_send("MESSAGE=%s", buf,
 		    "SYSLOG_IDENTIFIER=%s", instance, "DROVER_JOB=%s", job,
-		    "DROVER_INSTANCE=%s", instance, "DROVER_PID=%ld", (long)pid,
+		    "DROVER_INSTANCE=%d", num, "DROVER_PID=%ld", (long)pid,
 		    "PRIORITY=%d", is_stderr ? LOG_ERR : LOG_INFO, NULL);
 		return;
 	}

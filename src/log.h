@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <syslog.h>
 
@@ -12,6 +13,9 @@ void	 log_init(int level, bool debug);
 void	 log_setlevel(int level);
 int	 log_getlevel(void);
 bool	 log_debug_enabled(void);	/* --debug: transitions, slow callbacks */
+/* --debug: warn when one loop callback runs longer than 50 ms. */
+int64_t	 log_cb_begin(void);
+void	 log_cb_end(int64_t t0, const char *what, const char *who);
 bool	 log_to_journal(void);		/* stderr is connected to journald */
 int	 log_level_parse(const char *, int *);
 const char *log_level_name(int);
@@ -30,8 +34,8 @@ __attribute__((noreturn)) void fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 
 /* One line of a job's output, in `log` mode (escaped, or to journald). */
-void	 log_job_line(const char *job, const char *instance, pid_t pid,
-	    bool is_stderr, const char *line, size_t len);
+void	 log_job_line(const char *job, const char *instance, int num,
+	    pid_t pid, bool is_stderr, const char *line, size_t len);
 /*
  * stderr is written without blocking through one queue: job lines are
  * queued and written when the reader of a pipe flushes; drover's own

@@ -155,7 +155,11 @@ rand32(void)
 static void
 timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	instance_timer_fired(arg);
+	struct instance	*in = arg;
+	int64_t		 t0 = log_cb_begin();
+
+	instance_timer_fired(in);
+	log_cb_end(t0, "timer", in->name);
 }
 
 /* One timer per instance, at the earliest of its two deadlines. */
@@ -188,6 +192,7 @@ changed(struct instance *in, enum jstate from)
 {
 	sched_changed(in, from);
 	reload_changed(in->d);
+	control_changed(in->d);
 	notify_status(in->d);
 }
 
@@ -210,6 +215,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
 	struct drover	*d = arg;
 	char		 err[256];
+	int64_t		 t0 = log_cb_begin();
 
 	switch (sig) {
 	case SIGCHLD:
@@ -229,6 +235,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		output_reopen(d);
 		break;
 	}
+	log_cb_end(t0, "signal", strsignal((int)sig));
 }
 
 static void
@@ -378,11 +385,18 @@ load_config(const struct options *o, bool *ok)
 static int
 run(struct drover *d, const struct options *o)
 {
-	struct config	*conf = d->d_conf;
+	struct config	*conf = d->d_conf;	/* until the first reload */
+	char		*pidfile = NULL;
 	int		 i;
 
 	if ((d->d_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	/* before anything else: a live drover on our socket stops us here */
+	if (control_init(d, o->socket) == -1) {
+		engine_free_jobs(d);
+		event_base_free(d->d_base);
+		return 2;
+	}
 	signals_init(d);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("PR_SET_CHILD_SUBREAPER");
@@ -394,8 +408,9 @@ run(struct drover *d, const struct options *o)
 	if (notify_server_init(d) == -1)
 		log_warn("notify socket for jobs");
 	notify_watchdog_init(d);
-	if (conf->pidfile != NULL)
-		pidfile_write(conf->pidfile);
+	/* a reload frees this config: keep the path we wrote */
+	if (conf->pidfile != NULL && pidfile_write(conf->pidfile) == 0)
+		pidfile = xstrdup(conf->pidfile);
 	d->d_once = o->once;
 	d->d_fail_fast = o->fail_fast;
 	engine_load(d, conf);
@@ -404,9 +419,11 @@ run(struct drover *d, const struct options *o)
 	engine_autostart(d);
 	if (d->d_sd_phase != SD_DONE)
 		event_base_dispatch(d->d_base);
+	control_fini(d);
 
-	if (conf->pidfile != NULL)
-		unlink(conf->pidfile);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	free(pidfile);
 	kill_orphans();
 	notify_fini(d);
 	output_fini(d);
@@ -450,6 +467,7 @@ main(int argc, char **argv)
 	srandom((unsigned)(getpid() ^ time(NULL)));
 	engine_init(&d, &real_ops);
 	d.d_confpath = o.config;
+	d.d_level_from_cli = o.level_set;
 	rc = run(&d, &o);
 	config_free(d.d_conf);
 	return rc;

@@ -231,13 +231,13 @@ emit_line(struct outstream *os, const char *line, size_t len)
 	struct instance	*in = os->in;
 
 	while (len > OUTPUT_MAX_LINE) {
-		log_job_line(in->job->cfg->name, in->name, in->pid, os->is_err,
-		    line, OUTPUT_MAX_LINE);
+		log_job_line(in->job->cfg->name, in->name, in->pc->num,
+		    in->pid, os->is_err, line, OUTPUT_MAX_LINE);
 		line += OUTPUT_MAX_LINE;
 		len -= OUTPUT_MAX_LINE;
 	}
-	log_job_line(in->job->cfg->name, in->name, in->pid, os->is_err, line,
-	    len);
+	log_job_line(in->job->cfg->name, in->name, in->pc->num, in->pid,
+	    os->is_err, line, len);
 }
 
 /* Split a chunk into lines for the log sink, carrying the partial tail. */
@@ -313,6 +313,7 @@ stream_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct instance		*in = os->in;
 	size_t			 total = 0;
 	ssize_t			 n;
+	int64_t			 t0 = log_cb_begin();
 
 	while (total < OUTPUT_READ_MAX) {
 		n = read(fd, scratch, sizeof(scratch));
@@ -338,6 +339,7 @@ stream_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (os->sink == NULL)
 		output_backpressure(in->d);
+	log_cb_end(t0, "output of", in->name);
 }
 
 /* One stream: fill the child's fd and, for a pipe, our read end. */

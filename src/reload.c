@@ -302,7 +302,7 @@ reload_request(struct drover *d, char *err, size_t errsz)
 		return -1;
 	}
 	diag_free(&dg);
-	if (nc->log_level >= 0)
+	if (nc->log_level >= 0 && !d->d_level_from_cli)
 		log_setlevel(nc->log_level);
 	if ((nc->socket == NULL) != (d->d_conf->socket == NULL) ||
 	    (nc->socket != NULL && strcmp(nc->socket, d->d_conf->socket) != 0))

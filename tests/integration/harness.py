@@ -83,6 +83,11 @@ class Drover:
                     .replace("@BIN@", BIN))
         self.logpath = os.path.join(tmpdir, "drover.log")
         self.args = list(args)
+        # a control socket of its own: tests run in parallel
+        self.socket = os.path.join(tmpdir, "drover.sock")
+        if not any(a in ("-s", "--socket") or a.startswith("--socket=")
+                   for a in self.args):
+            self.args += ["-s", self.socket]
         self.env = dict(os.environ)
         self.env.pop("NOTIFY_SOCKET", None)
         if env:

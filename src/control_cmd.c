@@ -1,0 +1,1007 @@
+/*
+ * control_cmd.c: control requests (droverctl(1) documents the protocol):
+ * checking a request, resolving names into instances, acting through
+ * instance_event(), and building the replies with jansson.
+ *
+ * stop replies once every named instance has settled (no run, not
+ * queued); start, restart and run once each one is up, queued for a slot,
+ * or has failed.  A wait keeps instance *names*, not pointers, because a
+ * reload may free an instance meanwhile, and it is bounded by a timer
+ * (control.c) computed from the jobs' own stop and start bounds.
+ */
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "control.h"
+#include "control_int.h"
+#include "drover.h"
+#include "log.h"
+#include "value.h"
+#include "xmalloc.h"
+
+struct ivec {
+	struct instance	**v;
+	size_t		  n;
+};
+
+struct request {
+	const char	 *cmd;
+	const char	**args;
+	size_t		  nargs;
+	bool		  wait;
+	json_t		 *id;		/* echoed back, borrowed */
+};
+
+struct command {
+	const char	*name;
+	int		 min, max;	/* arguments; max -1: any number */
+	bool		 in_shutdown;	/* allowed while shutting down */
+	json_t		*(*fn)(struct ctl_conn *, struct request *);
+	const char	*usage;
+};
+
+static json_t	*cmd_status(struct ctl_conn *, struct request *);
+static json_t	*cmd_start(struct ctl_conn *, struct request *);
+static json_t	*cmd_stop(struct ctl_conn *, struct request *);
+static json_t	*cmd_restart(struct ctl_conn *, struct request *);
+static json_t	*cmd_run(struct ctl_conn *, struct request *);
+static json_t	*cmd_signal(struct ctl_conn *, struct request *);
+static json_t	*cmd_reload(struct ctl_conn *, struct request *);
+static json_t	*cmd_shutdown(struct ctl_conn *, struct request *);
+static json_t	*cmd_version(struct ctl_conn *, struct request *);
+
+static const struct command commands[] = {
+	{ "status", 0, -1, true, cmd_status, "status [NAME...]" },
+	{ "start", 1, -1, false, cmd_start, "start NAME..." },
+	{ "stop", 1, -1, true, cmd_stop, "stop NAME..." },
+	{ "restart", 1, -1, false, cmd_restart, "restart NAME..." },
+	{ "run", 1, -1, false, cmd_run, "run TASK..." },
+	{ "signal", 2, 2, true, cmd_signal, "signal NAME SIGNAL" },
+	{ "reload", 0, 0, false, cmd_reload, "reload" },
+	{ "shutdown", 0, 0, true, cmd_shutdown, "shutdown" },
+	{ "version", 0, 0, true, cmd_version, "version" },
+};
+
+static const char *const sd_phase_names[] = {
+	[SD_NONE] = "none", [SD_DRAIN] = "drain", [SD_CANCEL] = "cancel",
+	[SD_KILL] = "kill", [SD_DONE] = "done",
+};
+
+/* --- JSON helpers --------------------------------------------------------- */
+
+/* A JSON string; bytes that are not UTF-8 become '?'. */
+static json_t *
+jstr(const char *s)
+{
+	json_t	*j;
+	char	*c, *p;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	c = xstrdup(s);
+	for (p = c; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
+static json_t *
+jms(int64_t ms)
+{
+	return json_integer(ms < 0 ? 0 : ms);
+}
+
+static void
+jset(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new(o, key, v != NULL ? v : json_null());
+}
+
+static json_t *
+reply_new(const struct request *r, bool ok)
+{
+	json_t	*o = json_object();
+
+	jset(o, "ok", json_boolean(ok));
+	if (r != NULL && r->cmd != NULL)
+		jset(o, "cmd", jstr(r->cmd));
+	if (r != NULL && r->id != NULL)
+		json_object_set(o, "id", r->id);
+	return o;
+}
+
+static json_t * __attribute__((format(printf, 3, 0)))
+reply_verror(const struct request *r, const char *code, const char *fmt,
+    va_list ap)
+{
+	json_t	*o = reply_new(r, false);
+	char	 msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	jset(o, "error", jstr(code));
+	jset(o, "message", jstr(msg));
+	return o;
+}
+
+json_t *
+ctl_reply_error(const char *code, const char *fmt, ...)
+{
+	va_list	 ap;
+	json_t	*o;
+
+	va_start(ap, fmt);
+	o = reply_verror(NULL, code, fmt, ap);
+	va_end(ap);
+	return o;
+}
+
+/* A failed reply to request r, logged with the peer. */
+static json_t * __attribute__((format(printf, 4, 5)))
+reply_fail(struct ctl_conn *cc, const struct request *r, const char *code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	json_t	*o;
+
+	va_start(ap, fmt);
+	o = reply_verror(r, code, fmt, ap);
+	va_end(ap);
+	log_info("control: uid %u pid %ld: %s: %s", (unsigned)cc->cc_uid,
+	    (long)cc->cc_pid, code,
+	    json_string_value(json_object_get(o, "message")));
+	return o;
+}
+
+/* --- status of one instance ----------------------------------------------- */
+
+static bool
+quiet(const struct instance *in)
+{
+	return !instance_active(in) && in->state != JS_QUEUED;
+}
+
+static bool
+job_quiet(const struct job *j)
+{
+	int	i;
+
+	for (i = 0; i < j->ninst; i++)
+		if (!quiet(j->inst[i]))
+			return false;
+	return true;
+}
+
+static bool
+cleanup_finished(const struct job *j)
+{
+	int	i;
+
+	for (i = 0; i < j->ninst; i++)
+		if (!j->inst[i]->sd_started || !quiet(j->inst[i]))
+			return false;
+	return true;
+}
+
+static json_t *
+result_json(const struct result_rec *r)
+{
+	json_t	*o;
+
+	if (r->result == RES_NONE)
+		return json_null();
+	o = json_object();
+	jset(o, "result", jstr(result_names[r->result]));
+	jset(o, "pid", r->pid > 0 ? json_integer(r->pid) : NULL);
+	jset(o, "code", r->code >= 0 ? json_integer(r->code) : NULL);
+	jset(o, "signal", r->signal > 0 ? json_integer(r->signal) : NULL);
+	jset(o, "signal_name", r->signal > 0 ?
+	    jstr(value_signal_name(r->signal)) : NULL);
+	jset(o, "duration_ms", jms(r->duration));
+	jset(o, "start_ms", json_integer(r->start));
+	jset(o, "end_ms", json_integer(r->end));
+	jset(o, "note", r->note[0] != '\0' ? jstr(r->note) : NULL);
+	return o;
+}
+
+/* What a QUEUED instance waits for. */
+static json_t *
+waiting_for(struct instance *in)
+{
+	struct drover	*d = in->d;
+	struct jgroup	*g = in->job->group;
+	const char	*why;
+	bool		 failed;
+	char		 buf[160];
+
+	if (in->qwhere == Q_WAITING && !sched_deps_ok(in, &why, &failed))
+		return jstr(why);
+	if (d->d_sd_phase != SD_NONE)
+		return jstr("shutdown");
+	if (g->max > 0 && g->running >= g->max) {
+		snprintf(buf, sizeof(buf), "a slot in group %s", g->name);
+		return jstr(buf);
+	}
+	if (in->job->cfg->kind == JOB_TASK && d->d_max_tasks > 0 &&
+	    d->d_running_tasks >= d->d_max_tasks)
+		return jstr("a task slot (max_concurrent)");
+	return json_null();
+}
+
+static json_t *
+stopping_json(struct instance *in, int64_t now)
+{
+	json_t	*o = json_object();
+
+	jset(o, "for_ms", jms(now - in->state_since));
+	jset(o, "escalation", jstr(in->stop_phase == STOP_SIGNALLED ?
+	    "SIGKILL" : "give-up"));
+	jset(o, "escalation_in_ms", in->t_state > 0 ?
+	    jms(in->t_state - now) : NULL);
+	return o;
+}
+
+/* During a shutdown: what an instance still waits for. */
+static json_t *
+shutdown_json(struct instance *in, int64_t now)
+{
+	struct drover		*d = in->d;
+	struct job		*j = in->job;
+	const struct job_config	*c = j->cfg;
+	json_t			*o = json_object(), *names = json_array();
+	int			 k;
+
+	if (c->kind == JOB_CLEANUP && !in->sd_started) {
+		for (k = 0; k < j->nwaitstop; k++)
+			if (!job_quiet(j->waitstop[k]))
+				json_array_append_new(names,
+				    jstr(j->waitstop[k]->cfg->name));
+		jset(o, "starts_after", names);
+	} else if (instance_active(in) && in->state != JS_STOPPING &&
+	    c->kind == JOB_SERVICE) {
+		for (k = 0; k < j->nrdeps; k++)
+			if (!job_quiet(j->rdeps[k]))
+				json_array_append_new(names,
+				    jstr(j->rdeps[k]->cfg->name));
+		for (k = 0; k < j->ncleanups_before; k++)
+			if (!cleanup_finished(j->cleanups_before[k]))
+				json_array_append_new(names,
+				    jstr(j->cleanups_before[k]->cfg->name));
+		jset(o, "stops_after", names);
+	} else {
+		json_decref(names);
+		if (instance_active(in) && in->state != JS_STOPPING) {
+			if (c->kind == JOB_CLEANUP || c->shield)
+				jset(o, "timeout_in_ms", in->t_run > 0 ?
+				    jms(in->t_run - now) : NULL);
+			else if (d->d_sd_phase == SD_DRAIN)
+				jset(o, "cancel_in_ms",
+				    jms(d->d_sd_deadline - now));
+		}
+	}
+	return o;
+}
+
+/* One element of a status reply (droverctl(1) lists the fields). */
+static json_t *
+instance_json(struct instance *in, int64_t now)
+{
+	const struct job_config	*c = in->job->cfg;
+	bool			 active = instance_active(in);
+	json_t			*o = json_object();
+
+	jset(o, "name", jstr(in->name));
+	jset(o, "job", jstr(c->name));
+	jset(o, "kind", jstr(job_kind_name(c->kind)));
+	jset(o, "group", in->job->group->implicit ? NULL :
+	    jstr(in->job->group->name));
+	jset(o, "process_num", json_integer(in->pc->num));
+	jset(o, "state", jstr(jstate_names[in->state]));
+	jset(o, "state_for_ms", jms(now - in->state_since));
+	jset(o, "want", jstr(in->want == WANT_UP ? "up" : "down"));
+	jset(o, "pid", active && !(in->rflags & RUN_REAPED) ?
+	    json_integer(in->pid) : NULL);
+	jset(o, "uptime_ms", active ? jms(now - in->run_start) : NULL);
+	jset(o, "restarts", json_integer(in->restarts));
+	jset(o, "last", result_json(&in->last));
+	jset(o, "next_run_in_ms", (in->state == JS_BACKOFF ||
+	    in->state == JS_EXITED) && in->t_state > 0 ?
+	    jms(in->t_state - now) : NULL);
+	if (in->state == JS_QUEUED)
+		jset(o, "waiting_for", waiting_for(in));
+	if (in->state == JS_STOPPING)
+		jset(o, "stopping", stopping_json(in, now));
+	if (in->job->removed)
+		jset(o, "removed", json_true());
+	if (in->d->d_sd_phase != SD_NONE)
+		jset(o, "shutdown", shutdown_json(in, now));
+	return o;
+}
+
+static json_t *
+instances_json(struct drover *d, const struct ivec *v)
+{
+	json_t	*a = json_array();
+	int64_t	 now = d->d_ops->now();
+	size_t	 i;
+
+	for (i = 0; i < v->n; i++)
+		json_array_append_new(a, instance_json(v->v[i], now));
+	return a;
+}
+
+static json_t *
+drover_json(struct drover *d)
+{
+	json_t	*o = json_object(), *sd;
+	int64_t	 now = d->d_ops->now();
+
+	jset(o, "version", jstr(PACKAGE_VERSION));
+	jset(o, "pid", json_integer(getpid()));
+	jset(o, "shutting_down", json_boolean(d->d_sd_phase != SD_NONE));
+	if (d->d_sd_phase != SD_NONE) {
+		sd = json_object();
+		jset(sd, "phase", jstr(sd_phase_names[d->d_sd_phase]));
+		jset(sd, "elapsed_ms", jms(now - d->d_sd_start));
+		jset(sd, "deadline_in_ms", jms(d->d_sd_deadline - now));
+		jset(sd, "worst_case_in_ms", jms(d->d_sd_hardcap +
+		    KILL_GRACE_MS - now));
+		jset(o, "shutdown", sd);
+	}
+	return o;
+}
+
+/* --- names ---------------------------------------------------------------- */
+
+static void
+ivec_add(struct ivec *v, struct instance *in)
+{
+	size_t	i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->v[i] == in)
+			return;
+	v->v = xreallocarray(v->v, v->n + 1, sizeof(*v->v));
+	v->v[v->n++] = in;
+}
+
+static void
+ivec_add_job(struct ivec *v, struct job *j)
+{
+	int	k;
+
+	for (k = 0; k < j->ninst; k++)
+		ivec_add(v, j->inst[k]);
+}
+
+/* The jobs of [group:NAME] (not the implicit per-job groups). */
+static bool
+add_group(struct drover *d, const char *name, struct ivec *v)
+{
+	struct job	*j;
+	bool		 found = false;
+	int		 i;
+
+	for (i = 0; i < d->d_njobs; i++) {
+		j = d->d_jobs[i];
+		if (!j->removed && !j->group->implicit &&
+		    strcmp(j->group->name, name) == 0) {
+			ivec_add_job(v, j);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* PREFIX:REST, REST not "*": JOB:N (process_num), JOB:INSTANCE,
+ * GROUP:INSTANCE (supervisorctl's spelling), group:GROUP. */
+static bool
+resolve_pair(struct drover *d, const char *prefix, const char *rest,
+    struct ivec *v)
+{
+	struct instance	*in;
+	struct job	*j;
+	long		 num;
+	int		 k;
+
+	if (strcmp(prefix, "group") == 0 && add_group(d, rest, v))
+		return true;
+	j = engine_find_job(d, prefix);
+	if (j != NULL && value_int(rest, 0, INT_MAX, &num) == 0) {
+		for (k = 0; k < j->ninst; k++)
+			if (j->inst[k]->pc->num == num) {
+				ivec_add(v, j->inst[k]);
+				return true;
+			}
+		return false;
+	}
+	if ((in = engine_find_instance(d, rest)) == NULL)
+		return false;
+	if (strcmp(in->job->cfg->name, prefix) != 0 &&
+	    (in->job->group->implicit ||
+	    strcmp(in->job->group->name, prefix) != 0))
+		return false;
+	ivec_add(v, in);
+	return true;
+}
+
+/* One NAME (droverctl(1) NAMES) into instances; false if it matches none. */
+static bool
+resolve_one(struct drover *d, const char *name, struct ivec *v)
+{
+	struct instance	*in;
+	struct job	*j;
+	const char	*colon;
+	char		*prefix;
+	bool		 found;
+	int		 i;
+
+	if ((in = engine_find_instance(d, name)) != NULL) {
+		ivec_add(v, in);
+		return true;
+	}
+	if ((j = engine_find_job(d, name)) != NULL) {
+		ivec_add_job(v, j);
+		return true;
+	}
+	if (strcmp(name, "all") == 0) {
+		for (i = 0; i < d->d_njobs; i++)
+			if (!d->d_jobs[i]->removed &&
+			    d->d_jobs[i]->cfg->kind != JOB_CLEANUP)
+				ivec_add_job(v, d->d_jobs[i]);
+		return true;
+	}
+	if ((colon = strchr(name, ':')) == NULL)
+		return false;
+	prefix = xstrndup(name, (size_t)(colon - name));
+	if (strcmp(colon + 1, "*") == 0) {
+		found = add_group(d, prefix, v);
+		if (!found && (j = engine_find_job(d, prefix)) != NULL) {
+			ivec_add_job(v, j);
+			found = true;
+		}
+	} else
+		found = resolve_pair(d, prefix, colon + 1, v);
+	free(prefix);
+	return found;
+}
+
+/* "unknown-job", with the closest name when there is one. */
+static json_t *
+unknown_name(struct ctl_conn *cc, struct request *r, const char *name)
+{
+	struct drover	 *d = cc->cc_ctl->c_d;
+	const char	**cand;
+	const char	 *near;
+	size_t		  n = 0;
+	int		  i, k;
+	json_t		 *o;
+
+	for (i = 0; i < d->d_njobs; i++)
+		n += 1 + (size_t)d->d_jobs[i]->ninst;
+	cand = xcalloc(n + 1, sizeof(*cand));
+	n = 0;
+	for (i = 0; i < d->d_njobs; i++) {
+		cand[n++] = d->d_jobs[i]->cfg->name;
+		for (k = 0; k < d->d_jobs[i]->ninst; k++)
+			cand[n++] = d->d_jobs[i]->inst[k]->name;
+	}
+	near = value_suggest(name, cand);
+	o = reply_fail(cc, r, CTL_E_UNKNOWN_JOB, "no job, instance or group "
+	    "named '%s'%s%s%s", name, near ? " (did you mean '" : "",
+	    near ? near : "", near ? "'?)" : "");
+	free(cand);
+	return o;
+}
+
+/* The request's NAMEs (from arg first on); NULL, or the error reply. */
+static json_t *
+resolve(struct ctl_conn *cc, struct request *r, size_t first,
+    size_t last, struct ivec *v)
+{
+	struct drover	*d = cc->cc_ctl->c_d;
+	size_t		 i;
+
+	for (i = first; i < last; i++)
+		if (!resolve_one(d, r->args[i], v))
+			return unknown_name(cc, r, r->args[i]);
+	return NULL;
+}
+
+/* --- waits ---------------------------------------------------------------- */
+
+static bool
+settled_down(const struct instance *in)
+{
+	return !instance_active(in) && in->state != JS_QUEUED;
+}
+
+/* Up, queued for a slot, done (a quick task), or given up. */
+static bool
+settled_up(const struct instance *in)
+{
+	if (in->state == JS_STARTING)
+		return false;
+	if (in->state == JS_STOPPING)
+		return in->want == WANT_DOWN;	/* stopped by someone else */
+	return true;
+}
+
+/* Did a settled start not work? */
+static bool
+up_failed(const struct instance *in)
+{
+	bool	task = in->job->cfg->kind != JOB_SERVICE;
+
+	switch (in->state) {
+	case JS_FATAL:
+	case JS_STOPPED:
+	case JS_STOPPING:
+		return true;
+	case JS_BACKOFF:
+		return !task || in->last.result == RES_SPAWN_ERROR;
+	case JS_EXITED:
+		return in->last.result == RES_SPAWN_ERROR ||
+		    in->last.result == RES_CANCELLED;
+	default:
+		return false;
+	}
+}
+
+static void
+describe(char *buf, size_t sz, const struct instance *in)
+{
+	size_t	len = strlen(buf);
+
+	if (len + 4 >= sz)
+		return;
+	snprintf(buf + len, sz - len, "%s%s %s%s%s%s%s", len > 0 ? ", " : "",
+	    in->name, jstate_names[in->state], in->last.result != RES_NONE ?
+	    " (last " : "", in->last.result != RES_NONE ?
+	    result_names[in->last.result] : "", in->last.note[0] != '\0' ?
+	    ": " : "", in->last.note);
+	if (in->last.result != RES_NONE && strlen(buf) + 2 < sz)
+		strcat(buf, ")");
+}
+
+static void
+wait_resolve(struct drover *d, struct ctl_wait *w, struct ivec *v)
+{
+	struct instance	*in;
+	char		**n;
+
+	for (n = w->w_names; *n != NULL; n++)
+		if ((in = engine_find_instance(d, *n)) != NULL)
+			ivec_add(v, in);
+}
+
+/* The final reply of a wait (settled, timed out, or drover exiting). */
+static json_t *
+wait_reply(struct ctl_wait *w, enum wait_why why)
+{
+	struct ctl_conn	*cc = w->w_conn;
+	struct drover	*d = cc->cc_ctl->c_d;
+	struct ivec	 v = { NULL, 0 };
+	char		 pending[400] = "", failed[400] = "";
+	json_t		*o = w->w_reply;
+	size_t		 i;
+	bool		 done;
+
+	w->w_reply = NULL;
+	wait_resolve(d, w, &v);
+	for (i = 0; i < v.n; i++) {
+		done = w->w_kind == WAIT_DOWN ? settled_down(v.v[i]) :
+		    settled_up(v.v[i]);
+		if (!done)
+			describe(pending, sizeof(pending), v.v[i]);
+		else if (w->w_kind == WAIT_UP && up_failed(v.v[i]))
+			describe(failed, sizeof(failed), v.v[i]);
+	}
+	jset(o, "instances", instances_json(d, &v));
+	free(v.v);
+	if (pending[0] != '\0' || failed[0] != '\0') {
+		jset(o, "ok", json_false());
+		jset(o, "error", jstr(pending[0] == '\0' ? CTL_E_FAILED :
+		    why == WAIT_TIMEOUT ? CTL_E_TIMEOUT : CTL_E_FAILED));
+		if (pending[0] != '\0')
+			snprintf(failed, sizeof(failed), "%s %llds, still: %s",
+			    why == WAIT_TIMEOUT ? "gave up waiting after" :
+			    "drover is exiting after", (long long)
+			    ((w->w_bound + 999) / 1000), pending);
+		jset(o, "message", jstr(failed));
+		log_info("control: uid %u pid %ld: %s: %s",
+		    (unsigned)cc->cc_uid, (long)cc->cc_pid,
+		    json_string_value(json_object_get(o, "error")), failed);
+	}
+	return o;
+}
+
+/* Has the wait settled (or must it end)?  If so, reply and say true. */
+bool
+ctl_wait_check(struct ctl_wait *w, enum wait_why why)
+{
+	struct drover	*d = w->w_conn->cc_ctl->c_d;
+	struct ivec	 v = { NULL, 0 };
+	size_t		 i;
+	bool		 done = true;
+
+	if (why == WAIT_CHANGED) {
+		wait_resolve(d, w, &v);
+		for (i = 0; i < v.n && done; i++)
+			done = w->w_kind == WAIT_DOWN ?
+			    settled_down(v.v[i]) : settled_up(v.v[i]);
+		free(v.v);
+		if (!done)
+			return false;
+	}
+	ctl_conn_reply(w->w_conn, wait_reply(w, why));
+	return true;
+}
+
+void
+ctl_wait_free(struct ctl_wait *w)
+{
+	if (w->w_timer != NULL)
+		event_free(w->w_timer);
+	strv_free(w->w_names);
+	if (w->w_reply != NULL)
+		json_decref(w->w_reply);
+	free(w);
+}
+
+/* Reply now (settled, or --no-wait), or wait for the instances. */
+static json_t *
+wait_or_reply(struct ctl_conn *cc, struct request *r, struct ivec *v,
+    int kind, int64_t bound)
+{
+	struct ctl_wait	*w = xcalloc(1, sizeof(*w));
+	json_t		*o;
+	size_t		 i;
+
+	w->w_conn = cc;
+	w->w_kind = kind;
+	w->w_bound = bound;
+	w->w_reply = reply_new(r, true);
+	w->w_names = strv_new();
+	for (i = 0; i < v->n; i++)
+		strv_push(&w->w_names, v->v[i]->name);
+	if (!r->wait) {
+		o = w->w_reply;
+		w->w_reply = NULL;
+		jset(o, "instances", instances_json(cc->cc_ctl->c_d, v));
+		free(v->v);
+		ctl_wait_free(w);
+		return o;
+	}
+	free(v->v);
+	if (ctl_wait_check(w, WAIT_CHANGED)) {
+		ctl_wait_free(w);
+		return NULL;
+	}
+	ctl_conn_wait_begin(cc, w, bound);
+	return NULL;
+}
+
+/* How long a stop may take: stopwaitsecs, then the kill grace. */
+static int64_t
+bound_stop(const struct ivec *v)
+{
+	int64_t	max = 0, t;
+	size_t	i;
+
+	for (i = 0; i < v->n; i++) {
+		t = v->v[i]->job->cfg->stopwaitsecs + KILL_GRACE_MS;
+		if (t > max)
+			max = t;
+	}
+	return max + CONTROL_WAIT_SLACK_MS;
+}
+
+/* How long a start may take: a stop in progress, then becoming ready. */
+static int64_t
+bound_start(const struct ivec *v)
+{
+	const struct job_config	*c;
+	int64_t			 max = 0, t;
+	size_t			 i;
+
+	for (i = 0; i < v->n; i++) {
+		c = v->v[i]->job->cfg;
+		t = c->stopwaitsecs + KILL_GRACE_MS;
+		if (c->ready == READY_NOTIFY)
+			t += c->start_timeout;
+		else if (c->ready == READY_STARTSECS)
+			t += c->startsecs;
+		if (t > max)
+			max = t;
+	}
+	return max + CONTROL_WAIT_SLACK_MS;
+}
+
+/* --- commands ------------------------------------------------------------- */
+
+static json_t *
+cmd_status(struct ctl_conn *cc, struct request *r)
+{
+	struct drover	*d = cc->cc_ctl->c_d;
+	struct ivec	 v = { NULL, 0 };
+	json_t		*o;
+	int		 i;
+
+	if (r->nargs == 0) {
+		for (i = 0; i < d->d_njobs; i++)
+			ivec_add_job(&v, d->d_jobs[i]);
+	} else if ((o = resolve(cc, r, 0, r->nargs, &v)) != NULL) {
+		free(v.v);
+		return o;
+	}
+	o = reply_new(r, true);
+	jset(o, "drover", drover_json(d));
+	jset(o, "instances", instances_json(d, &v));
+	free(v.v);
+	return o;
+}
+
+/* Post ev to every named instance, then reply or wait. */
+static json_t *
+act(struct ctl_conn *cc, struct request *r, enum ievent ev)
+{
+	struct ivec	 v = { NULL, 0 };
+	json_t		*o;
+	int64_t		 bound;
+	size_t		 i;
+
+	if ((o = resolve(cc, r, 0, r->nargs, &v)) != NULL) {
+		free(v.v);
+		return o;
+	}
+	bound = ev == IE_STOP ? bound_stop(&v) : bound_start(&v);
+	for (i = 0; i < v.n; i++)
+		instance_event(v.v[i], ev, 0);
+	return wait_or_reply(cc, r, &v, ev == IE_STOP ? WAIT_DOWN : WAIT_UP,
+	    bound);
+}
+
+static json_t *
+cmd_start(struct ctl_conn *cc, struct request *r)
+{
+	return act(cc, r, IE_START);
+}
+
+static json_t *
+cmd_stop(struct ctl_conn *cc, struct request *r)
+{
+	return act(cc, r, IE_STOP);
+}
+
+static json_t *
+cmd_restart(struct ctl_conn *cc, struct request *r)
+{
+	return act(cc, r, IE_RESTART);
+}
+
+/* Trigger tasks now (through the scheduler and its bounds). */
+static json_t *
+cmd_run(struct ctl_conn *cc, struct request *r)
+{
+	struct ivec	 v = { NULL, 0 };
+	json_t		*o;
+	size_t		 i;
+
+	if ((o = resolve(cc, r, 0, r->nargs, &v)) != NULL) {
+		free(v.v);
+		return o;
+	}
+	for (i = 0; i < v.n; i++)
+		if (v.v[i]->job->cfg->kind == JOB_SERVICE) {
+			o = reply_fail(cc, r, CTL_E_BAD_REQUEST, "%s is a "
+			    "service, not a task: use start", v.v[i]->name);
+			free(v.v);
+			return o;
+		}
+	free(v.v);
+	return act(cc, r, IE_START);
+}
+
+/* Send a signal to the main process of every named instance that runs. */
+static json_t *
+cmd_signal(struct ctl_conn *cc, struct request *r)
+{
+	struct drover	*d = cc->cc_ctl->c_d;
+	struct ivec	 v = { NULL, 0 };
+	json_t		*o;
+	char		 sent[400] = "";
+	size_t		 i, len;
+	int		 sig;
+
+	if (value_signal(r->args[1], &sig) == -1)
+		return reply_fail(cc, r, CTL_E_BAD_REQUEST, "unknown signal "
+		    "'%s'", r->args[1]);
+	if ((o = resolve(cc, r, 0, 1, &v)) != NULL) {
+		free(v.v);
+		return o;
+	}
+	for (i = 0; i < v.n; i++) {
+		if (!instance_active(v.v[i]) || (v.v[i]->rflags & RUN_REAPED))
+			continue;
+		d->d_ops->kill(v.v[i], sig, false);
+		len = strlen(sent);
+		snprintf(sent + len, sizeof(sent) - len, "%s%s",
+		    len > 0 ? ", " : "", v.v[i]->name);
+	}
+	if (sent[0] == '\0')
+		o = reply_fail(cc, r, CTL_E_FAILED, "%s: not running",
+		    r->args[0]);
+	else {
+		o = reply_new(r, true);
+		jset(o, "message", jstr(sent));
+		log_info("control: sent %s to %s", value_signal_name(sig),
+		    sent);
+	}
+	jset(o, "instances", instances_json(d, &v));
+	free(v.v);
+	return o;
+}
+
+static json_t *
+cmd_reload(struct ctl_conn *cc, struct request *r)
+{
+	char	err[512] = "";
+	json_t	*o;
+
+	if (reload_request(cc->cc_ctl->c_d, err, sizeof(err)) == -1)
+		return reply_fail(cc, r, CTL_E_FAILED, "%s", err[0] != '\0' ?
+		    err : "reload failed");
+	o = reply_new(r, true);
+	jset(o, "message", jstr("configuration reloaded"));
+	return o;
+}
+
+static json_t *
+cmd_shutdown(struct ctl_conn *cc, struct request *r)
+{
+	struct drover	*d = cc->cc_ctl->c_d;
+	json_t		*o = reply_new(r, true);
+
+	if (d->d_sd_phase != SD_NONE) {
+		jset(o, "message", jstr("already shutting down"));
+		return o;
+	}
+	jset(o, "message", jstr("shutting down"));
+	shutdown_begin(d, "droverctl shutdown");
+	return o;
+}
+
+static json_t *
+cmd_version(struct ctl_conn *cc, struct request *r)
+{
+	json_t	*o = reply_new(r, true);
+
+	jset(o, "version", jstr(PACKAGE_VERSION));
+	jset(o, "pid", json_integer(getpid()));
+	return o;
+}
+
+/* --- requests ------------------------------------------------------------- */
+
+/* Check the shape of a request; the error text, or NULL. */
+static const char *
+request_parse(json_t *req, struct request *r)
+{
+	json_t	*cmd, *args, *wait, *a;
+	size_t	 i;
+
+	if (!json_is_object(req))
+		return "a request is a JSON object";
+	r->id = json_object_get(req, "id");
+	cmd = json_object_get(req, "cmd");
+	if (!json_is_string(cmd))
+		return "\"cmd\" must be a string";
+	r->cmd = json_string_value(cmd);
+	args = json_object_get(req, "args");
+	if (args != NULL && !json_is_array(args))
+		return "\"args\" must be an array of strings";
+	r->nargs = json_array_size(args);
+	r->args = xcalloc(r->nargs + 1, sizeof(*r->args));
+	json_array_foreach(args, i, a) {
+		if (!json_is_string(a) || json_string_length(a) == 0)
+			return "\"args\" must be an array of non-empty strings";
+		r->args[i] = json_string_value(a);
+	}
+	wait = json_object_get(req, "wait");
+	if (wait != NULL && !json_is_boolean(wait))
+		return "\"wait\" must be true or false";
+	r->wait = wait == NULL || json_is_true(wait);
+	return NULL;
+}
+
+/* "stop web worker:*" for the log, escaped. */
+static void
+log_request(struct ctl_conn *cc, const struct request *r)
+{
+	char	raw[512], esc[1024];
+	size_t	i, len;
+
+	snprintf(raw, sizeof(raw), "%s", r->cmd);
+	for (i = 0; i < r->nargs; i++) {
+		len = strlen(raw);
+		snprintf(raw + len, sizeof(raw) - len, " %s", r->args[i]);
+	}
+	log_escape(esc, sizeof(esc), raw, strlen(raw));
+	log_info("control: uid %u pid %ld: %s", (unsigned)cc->cc_uid,
+	    (long)cc->cc_pid, esc);
+}
+
+static json_t *
+dispatch(struct ctl_conn *cc, struct request *r)
+{
+	struct drover		*d = cc->cc_ctl->c_d;
+	const struct command	*c;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, r->cmd) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		return reply_fail(cc, r, CTL_E_BAD_REQUEST, "unknown command "
+		    "'%s'", r->cmd);
+	c = &commands[i];
+	if (r->nargs < (size_t)c->min || (c->max >= 0 &&
+	    r->nargs > (size_t)c->max))
+		return reply_fail(cc, r, CTL_E_BAD_REQUEST, "usage: %s",
+		    c->usage);
+	if (!c->in_shutdown && d->d_sd_phase != SD_NONE)
+		return reply_fail(cc, r, CTL_E_SHUTTING_DOWN, "drover is "
+		    "shutting down: %s refused", c->name);
+	return c->fn(cc, r);
+}
+
+/* One request line: parse, check, run, reply (or begin a wait). */
+void
+ctl_cmd_line(struct ctl_conn *cc, const char *line, size_t len)
+{
+	struct request	 r;
+	json_error_t	 jerr;
+	json_t		*req, *reply;
+	const char	*err;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+	    line[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return;			/* blank lines are ignored */
+	memset(&r, 0, sizeof(r));
+	if (memchr(line, '\0', len) != NULL) {
+		ctl_conn_reply(cc, reply_fail(cc, NULL, CTL_E_BAD_REQUEST,
+		    "NUL byte in request"));
+		return;
+	}
+	if ((req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) ==
+	    NULL) {
+		ctl_conn_reply(cc, reply_fail(cc, NULL, CTL_E_BAD_REQUEST,
+		    "malformed JSON: %s (column %d)", jerr.text, jerr.column));
+		return;
+	}
+	if ((err = request_parse(req, &r)) != NULL)
+		reply = reply_fail(cc, &r, CTL_E_BAD_REQUEST, "%s", err);
+	else {
+		log_request(cc, &r);
+		reply = dispatch(cc, &r);
+	}
+	if (reply != NULL)
+		ctl_conn_reply(cc, reply);
+	free(r.args);
+	json_decref(req);
+}

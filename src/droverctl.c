@@ -1,0 +1,610 @@
+/*
+ * droverctl.c: the control client (droverctl(1)).
+ *
+ * Sends one request line to drover's control socket, reads one reply
+ * line, prints it (a table for status, the raw line with --json) and turns
+ * it into an exit status: 0 success, 1 failure or refusal, 2 usage or bad
+ * request, 3 unknown job, 4 cannot connect.  A client may block: nothing
+ * else runs here.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "control.h"
+#include "value.h"
+#include "xmalloc.h"
+
+#define EX_FAILED	1
+#define EX_USAGE	2
+#define EX_UNKNOWN	3
+#define EX_CONNECT	4
+
+#define REPLY_TIMEOUT_MS	30000		/* commands that do not wait */
+#define REPLY_MAX		(64 * 1024 * 1024)
+
+struct options {
+	const char	*socket;
+	const char	*config;
+	bool		 json;
+	bool		 no_wait;
+};
+
+struct command {
+	const char	*name;
+	int		 min, max;	/* arguments; -1: any number */
+	bool		 waits;		/* drover replies when it is done */
+};
+
+static const struct command commands[] = {
+	{ "status", 0, -1, false },
+	{ "start", 1, -1, true },
+	{ "stop", 1, -1, true },
+	{ "restart", 1, -1, true },
+	{ "run", 1, -1, true },
+	{ "signal", 2, 2, false },
+	{ "reload", 0, 0, false },
+	{ "shutdown", 0, 0, false },
+	{ "version", 0, 0, false },
+	{ "names", 0, 0, false },	/* hidden: for shell completion */
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: droverctl [-s SOCKET | -c CONFIG] [--json] "
+	    "[--no-wait] COMMAND [ARGS]\n"
+	    "commands:\n"
+	    "  status [NAME...]     one line per instance\n"
+	    "  start NAME...        start, wait until running\n"
+	    "  stop NAME...         stop, wait until stopped\n"
+	    "  restart NAME...      stop and start again\n"
+	    "  run TASK...          run a task now\n"
+	    "  signal NAME SIGNAL   send a signal to the main process\n"
+	    "  reload               reload the configuration\n"
+	    "  shutdown             shut drover down gracefully\n"
+	    "  version              drover's version\n"
+	    "NAME: an instance, a job (all its instances), JOB:N, JOB:*, "
+	    "GROUP:*, all\n"
+	    "options:\n"
+	    "  -s, --socket PATH    control socket\n"
+	    "  -c, --config FILE    read the socket path from a configuration\n"
+	    "  -j, --json           print drover's reply as JSON\n"
+	    "  -n, --no-wait        reply at once, do not wait for the jobs\n"
+	    "  -V, --version        droverctl's version\n"
+	    "  -h, --help           this help\n");
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	memset(o, 0, sizeof(*o));
+	/* "+": stop at the command, so "signal web -HUP" is not an option */
+	while ((ch = getopt_long(argc, argv, "+s:c:jnVh", longopts, NULL))
+	    != -1) {
+		switch (ch) {
+		case 's': o->socket = optarg; break;
+		case 'c': o->config = optarg; break;
+		case 'j': o->json = true; break;
+		case 'n': o->no_wait = true; break;
+		case 'V':
+			printf("droverctl %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EX_USAGE);
+		}
+	}
+	return optind;
+}
+
+/* -s, else the socket of -c's configuration, else $DROVER_SOCKET, else
+ * the default (drover's default for this user). */
+static char *
+socket_path(const struct options *o)
+{
+	struct config_env	 env;
+	struct diag		 dg;
+	struct config		*conf;
+	const char		*s;
+	char			*path;
+	int			 i;
+
+	if (o->socket != NULL)
+		return xstrdup(o->socket);
+	config_env_default(&env);
+	if (o->config == NULL) {
+		s = getenv("DROVER_SOCKET");
+		return xstrdup(s != NULL && *s != '\0' ? s :
+		    env.default_socket);
+	}
+	diag_init(&dg);
+	conf = config_load(o->config, &env, &dg);
+	for (i = 0; i < dg.nerrors; i++)
+		fprintf(stderr, "droverctl: %s\n", dg.errors[i]);
+	diag_free(&dg);
+	if (conf == NULL)
+		exit(EX_USAGE);
+	if (conf->socket == NULL) {
+		fprintf(stderr, "droverctl: %s: the control socket is "
+		    "disabled\n", o->config);
+		exit(EX_CONNECT);
+	}
+	path = xstrdup(conf->socket);
+	config_free(conf);
+	return path;
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send the request; a peer that closed early may have replied anyway. */
+static void
+send_line(int fd, const char *s)
+{
+	size_t	len = strlen(s), off = 0;
+	ssize_t	n;
+
+	while (off < len) {
+		n = send(fd, s + off, len - off, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+}
+
+/* One reply line, or NULL (closed, timed out, too long). */
+static char *
+read_line(int fd, int timeout_ms)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	char		*buf = NULL, *nl;
+	size_t		 len = 0, cap = 0;
+	ssize_t		 n;
+	int		 rc;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap == 0 ? 8192 : cap * 2;
+			buf = xrealloc(buf, cap);
+		}
+		rc = poll(&pfd, 1, timeout_ms);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;		/* timed out */
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if ((nl = memchr(buf, '\n', len)) != NULL) {
+			*nl = '\0';
+			return buf;
+		}
+		if (len > REPLY_MAX)
+			break;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* --- printing --------------------------------------------------------- */
+
+static const char *
+sget(json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static bool
+iget(json_t *o, const char *key, long long *v)
+{
+	json_t	*j = json_object_get(o, key);
+
+	if (!json_is_integer(j))
+		return false;
+	*v = json_integer_value(j);
+	return true;
+}
+
+static void
+cat(char *buf, size_t sz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+cat(char *buf, size_t sz, const char *fmt, ...)
+{
+	size_t	len = strlen(buf);
+	va_list	ap;
+
+	if (len >= sz - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, sz - len, fmt, ap);
+	va_end(ap);
+}
+
+/* "0:10:02", or "2 days, 3:04:05" (supervisorctl's uptime). */
+static void
+fmt_uptime(long long ms, char *buf, size_t sz)
+{
+	long long	s = ms / 1000;
+
+	if (s >= 86400)
+		snprintf(buf, sz, "%lld days, %lld:%02lld:%02lld", s / 86400,
+		    s % 86400 / 3600, s % 3600 / 60, s % 60);
+	else
+		snprintf(buf, sz, "%lld:%02lld:%02lld", s / 3600,
+		    s % 3600 / 60, s % 60);
+}
+
+/* A time to come, rounded up to seconds: "3s", "4m58s". */
+static void
+fmt_in(long long ms, char *buf, size_t sz)
+{
+	value_duration_fmt((ms + 999) / 1000 * 1000, buf, sz);
+}
+
+static void
+cat_names(char *buf, size_t sz, const char *what, json_t *a)
+{
+	size_t	i;
+	json_t	*v;
+
+	if (json_array_size(a) == 0)
+		return;
+	cat(buf, sz, ", %s ", what);
+	json_array_foreach(a, i, v)
+		cat(buf, sz, "%s%s", i > 0 ? ", " : "", json_string_value(v));
+}
+
+/* "last failed (exit 3, 0.120s): exited before it was ready" */
+static void
+cat_last(char *buf, size_t sz, json_t *last)
+{
+	long long	v, ms = 0;
+	char		t[32];
+
+	if (!json_is_object(last)) {
+		cat(buf, sz, "not started");
+		return;
+	}
+	cat(buf, sz, "last %s (", sget(last, "result"));
+	if (iget(last, "signal", &v))
+		cat(buf, sz, "signal %s, ", sget(last, "signal_name"));
+	else if (iget(last, "code", &v))
+		cat(buf, sz, "exit %lld, ", v);
+	iget(last, "duration_ms", &ms);
+	if (ms < 60000)
+		cat(buf, sz, "%lld.%03llds)", ms / 1000, ms % 1000);
+	else {
+		value_duration_fmt(ms / 1000 * 1000, t, sizeof(t));
+		cat(buf, sz, "%s)", t);
+	}
+	if (*sget(last, "note") != '\0')
+		cat(buf, sz, ": %s", sget(last, "note"));
+}
+
+static void
+cat_shutdown(char *buf, size_t sz, json_t *sd)
+{
+	char		t[32];
+	long long	v;
+
+	if (!json_is_object(sd))
+		return;
+	cat_names(buf, sz, "starts after", json_object_get(sd,
+	    "starts_after"));
+	cat_names(buf, sz, "stops after", json_object_get(sd, "stops_after"));
+	if (iget(sd, "cancel_in_ms", &v)) {
+		fmt_in(v, t, sizeof(t));
+		cat(buf, sz, ", cancelled in %s", t);
+	}
+	if (iget(sd, "timeout_in_ms", &v)) {
+		fmt_in(v, t, sizeof(t));
+		cat(buf, sz, ", timeout in %s", t);
+	}
+}
+
+/* The detail column of one instance. */
+static void
+detail(json_t *in, char *buf, size_t sz)
+{
+	const char	*state = sget(in, "state");
+	json_t		*st = json_object_get(in, "stopping");
+	char		 t[64], t2[32];
+	long long	 v = 0, w = 0;
+
+	buf[0] = '\0';
+	if (iget(in, "pid", &v) && iget(in, "uptime_ms", &w)) {
+		fmt_uptime(w, t, sizeof(t));
+		cat(buf, sz, "pid %lld, uptime %s", v, t);
+	} else if (strcmp(state, "QUEUED") == 0) {
+		cat(buf, sz, json_is_string(json_object_get(in,
+		    "waiting_for")) ? "waiting for %s" : "queued%s",
+		    sget(in, "waiting_for"));
+	} else if (strcmp(state, "STOPPING") == 0)
+		cat(buf, sz, "main process gone");
+	else
+		cat_last(buf, sz, json_object_get(in, "last"));
+	if (json_is_object(st)) {
+		iget(st, "for_ms", &v);
+		fmt_in(v, t, sizeof(t));
+		cat(buf, sz, ", stopping for %s", t);
+		if (iget(st, "escalation_in_ms", &w)) {
+			fmt_in(w, t2, sizeof(t2));
+			cat(buf, sz, ", %s in %s", sget(st, "escalation"), t2);
+		}
+	}
+	if (iget(in, "next_run_in_ms", &v)) {
+		fmt_in(v, t, sizeof(t));
+		cat(buf, sz, ", %s in %s", strcmp(state, "BACKOFF") == 0 ?
+		    "retry" : "next run", t);
+	}
+	if (iget(in, "restarts", &v) && v > 0)
+		cat(buf, sz, ", restarts %lld", v);
+	if (json_is_true(json_object_get(in, "removed")))
+		cat(buf, sz, ", removed by a reload");
+	cat_shutdown(buf, sz, json_object_get(in, "shutdown"));
+}
+
+static void
+print_instances(json_t *reply)
+{
+	json_t	*in;
+	size_t	 i;
+	char	 buf[1024];
+
+	json_array_foreach(json_object_get(reply, "instances"), i, in) {
+		detail(in, buf, sizeof(buf));
+		printf("%-20s %-9s %s\n", sget(in, "name"), sget(in, "state"),
+		    buf);
+	}
+}
+
+static void
+print_shutdown(json_t *reply)
+{
+	json_t		*sd;
+	long long	 dl = 0, wc = 0;
+	char		 t1[32], t2[32];
+
+	sd = json_object_get(json_object_get(reply, "drover"), "shutdown");
+	if (!json_is_object(sd))
+		return;
+	iget(sd, "deadline_in_ms", &dl);
+	iget(sd, "worst_case_in_ms", &wc);
+	fmt_in(dl, t1, sizeof(t1));
+	fmt_in(wc, t2, sizeof(t2));
+	printf("drover is shutting down (%s): deadline in %s, worst case in "
+	    "%s\n", sget(sd, "phase"), t1, t2);
+}
+
+/* The hidden `names` command: every name completion may offer. */
+static void
+print_names(json_t *reply)
+{
+	json_t		*in, *seen = json_object();
+	const char	*k[4];
+	char		 g[256], j[256];
+	size_t		 i, n;
+
+	json_array_foreach(json_object_get(reply, "instances"), i, in) {
+		k[0] = sget(in, "job");
+		k[1] = sget(in, "name");
+		k[2] = k[3] = NULL;
+		if (strcmp(k[0], k[1]) != 0) {
+			snprintf(j, sizeof(j), "%s:*", k[0]);
+			k[2] = j;
+		}
+		if (json_is_string(json_object_get(in, "group"))) {
+			snprintf(g, sizeof(g), "%s:*", sget(in, "group"));
+			k[3] = g;
+		}
+		for (n = 0; n < 4; n++)
+			if (k[n] != NULL && json_object_get(seen, k[n]) ==
+			    NULL) {
+				json_object_set_new(seen, k[n], json_true());
+				printf("%s\n", k[n]);
+			}
+	}
+	json_decref(seen);
+}
+
+static void
+print_reply(const char *cmd, json_t *reply)
+{
+	long long	pid = 0;
+
+	if (strcmp(cmd, "names") == 0)
+		print_names(reply);
+	else if (strcmp(cmd, "status") == 0) {
+		print_shutdown(reply);
+		print_instances(reply);
+	} else if (strcmp(cmd, "version") == 0) {
+		iget(reply, "pid", &pid);
+		printf("drover %s (pid %lld)\n", sget(reply, "version"), pid);
+	} else if (strcmp(cmd, "signal") == 0)
+		printf("signal sent to %s\n", sget(reply, "message"));
+	else if (json_is_string(json_object_get(reply, "message")))
+		printf("%s\n", sget(reply, "message"));
+	else
+		print_instances(reply);
+}
+
+static int
+exit_code(json_t *reply)
+{
+	const char	*e;
+
+	if (json_is_true(json_object_get(reply, "ok")))
+		return 0;
+	e = sget(reply, "error");
+	if (strcmp(e, CTL_E_BAD_REQUEST) == 0)
+		return EX_USAGE;
+	if (strcmp(e, CTL_E_UNKNOWN_JOB) == 0)
+		return EX_UNKNOWN;
+	return EX_FAILED;
+}
+
+/* --- main --------------------------------------------------------------- */
+
+static char *
+build_request(const char *cmd, char **args, int nargs, bool no_wait)
+{
+	json_t	*req = json_object(), *a = json_array();
+	char	*s;
+	int	 i;
+
+	/* names is status, printed differently */
+	json_object_set_new(req, "cmd", json_string(strcmp(cmd, "names") ==
+	    0 ? "status" : cmd));
+	for (i = 0; i < nargs; i++) {
+		if (json_array_append_new(a, json_string(args[i])) == -1) {
+			fprintf(stderr, "droverctl: argument %d is not "
+			    "valid UTF-8\n", i + 1);
+			exit(EX_USAGE);
+		}
+	}
+	json_object_set_new(req, "args", a);
+	if (no_wait)
+		json_object_set_new(req, "wait", json_false());
+	s = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (s == NULL)
+		exit(EX_FAILED);
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options		 o;
+	const struct command	*c;
+	json_error_t		 jerr;
+	json_t			*reply;
+	char			*path, *req, *line;
+	int			 first, nargs, fd, rc;
+
+	first = parse_options(argc, argv, &o);
+	if (first >= argc || (c = command_find(argv[first])) == NULL) {
+		if (first < argc)
+			fprintf(stderr, "droverctl: unknown command '%s'\n",
+			    argv[first]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	nargs = argc - first - 1;
+	if (nargs < c->min || (c->max >= 0 && nargs > c->max)) {
+		fprintf(stderr, "droverctl: wrong number of arguments for "
+		    "%s\n", c->name);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	req = build_request(c->name, argv + first + 1, nargs, o.no_wait);
+	path = socket_path(&o);
+	if ((fd = ctl_connect(path)) == -1) {
+		fprintf(stderr, "droverctl: cannot connect to %s: %s\n", path,
+		    strerror(errno));
+		free(path);
+		free(req);
+		return EX_CONNECT;
+	}
+	xasprintf(&line, "%s\n", req);
+	send_line(fd, line);
+	free(line);
+	free(req);
+	line = read_line(fd, c->waits && !o.no_wait ? -1 : REPLY_TIMEOUT_MS);
+	close(fd);
+	if (line == NULL) {
+		fprintf(stderr, "droverctl: no reply from drover on %s\n",
+		    path);
+		free(path);
+		return EX_FAILED;
+	}
+	free(path);
+	if ((reply = json_loads(line, 0, &jerr)) == NULL ||
+	    !json_is_object(reply)) {
+		fprintf(stderr, "droverctl: bad reply from drover: %s\n",
+		    reply == NULL ? jerr.text : "not an object");
+		json_decref(reply);
+		free(line);
+		return EX_FAILED;
+	}
+	if (o.json)
+		printf("%s\n", line);
+	else if (json_is_true(json_object_get(reply, "ok")))
+		print_reply(c->name, reply);
+	else {
+		fprintf(stderr, "droverctl: %s\n", sget(reply, "message"));
+		print_instances(reply);
+	}
+	rc = exit_code(reply);
+	json_decref(reply);
+	free(line);
+	return rc;
+}

@@ -167,34 +167,6 @@ reply_fail(struct ctl_conn *cc, const struct request *r, const char *code,
 
 /* --- status of one instance ----------------------------------------------- */
 
-static bool
-quiet(const struct instance *in)
-{
-	return !instance_active(in) && in->state != JS_QUEUED;
-}
-
-static bool
-job_quiet(const struct job *j)
-{
-	int	i;
-
-	for (i = 0; i < j->ninst; i++)
-		if (!quiet(j->inst[i]))
-			return false;
-	return true;
-}
-
-static bool
-cleanup_finished(const struct job *j)
-{
-	int	i;
-
-	for (i = 0; i < j->ninst; i++)
-		if (!j->inst[i]->sd_started || !quiet(j->inst[i]))
-			return false;
-	return true;
-}
-
 static json_t *
 result_json(const struct result_rec *r)
 {
@@ -276,7 +248,7 @@ shutdown_json(struct instance *in, int64_t now)
 				json_array_append_new(names,
 				    jstr(j->rdeps[k]->cfg->name));
 		for (k = 0; k < j->ncleanups_before; k++)
-			if (!cleanup_finished(j->cleanups_before[k]))
+			if (!job_cleanup_finished(j->cleanups_before[k]))
 				json_array_append_new(names,
 				    jstr(j->cleanups_before[k]->cfg->name));
 		jset(o, "stops_after", names);

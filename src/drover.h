@@ -275,6 +275,7 @@ extern const char *const result_names[RES__MAX];
 void	 instance_event(struct instance *, enum ievent, int arg);
 bool	 instance_active(const struct instance *);	/* a run in progress */
 bool	 instance_settled(const struct instance *);	/* nothing in flight */
+bool	 instance_quiet(const struct instance *);	/* not running/queued */
 bool	 instance_is_ready(const struct instance *);	/* satisfies `after` */
 bool	 instance_failed_for_good(const struct instance *);
 int64_t	 backoff_delay(const struct job_config *, int n, uint32_t rnd);
@@ -302,6 +303,8 @@ struct job *engine_job_new(struct drover *, struct job_config *,
 	    struct jgroup *);
 void	 engine_job_free(struct job *);
 void	 engine_relink(struct drover *);
+bool	 job_quiet(const struct job *);
+bool	 job_cleanup_finished(const struct job *);
 void	 engine_start_job(struct job *);
 void	 pidmap_add(struct drover *, struct instance *);
 void	 pidmap_del(struct drover *, struct instance *);

@@ -288,20 +288,6 @@ cat(char *buf, size_t sz, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "0:10:02", or "2 days, 3:04:05" (supervisorctl's uptime). */
-static void
-fmt_uptime(long long ms, char *buf, size_t sz)
-{
-	long long	s = ms / 1000;
-
-	if (s >= 86400)
-		snprintf(buf, sz, "%lld days, %lld:%02lld:%02lld", s / 86400,
-		    s % 86400 / 3600, s % 3600 / 60, s % 60);
-	else
-		snprintf(buf, sz, "%lld:%02lld:%02lld", s / 3600,
-		    s % 3600 / 60, s % 60);
-}
-
 /* A time to come, rounded up to seconds: "3s", "4m58s". */
 static void
 fmt_in(long long ms, char *buf, size_t sz)
@@ -381,7 +367,7 @@ detail(json_t *in, char *buf, size_t sz)
 
 	buf[0] = '\0';
 	if (iget(in, "pid", &v) && iget(in, "uptime_ms", &w)) {
-		fmt_uptime(w, t, sizeof(t));
+		value_uptime_fmt(w, t, sizeof(t));
 		cat(buf, sz, "pid %lld, uptime %s", v, t);
 	} else if (strcmp(state, "QUEUED") == 0) {
 		cat(buf, sz, json_is_string(json_object_get(in,

@@ -365,17 +365,28 @@ engine_free_jobs(struct drover *d)
 	d->d_pidmap = NULL;
 }
 
-static void
-fmt_uptime(int64_t ms, char *buf, size_t sz)
+/* No instance of the job is running or about to run. */
+bool
+job_quiet(const struct job *j)
 {
-	long long	s = ms / 1000;
+	int	i;
 
-	if (s >= 86400)
-		snprintf(buf, sz, "%lld days, %lld:%02lld:%02lld", s / 86400,
-		    s % 86400 / 3600, s % 3600 / 60, s % 60);
-	else
-		snprintf(buf, sz, "%lld:%02lld:%02lld", s / 3600,
-		    s % 3600 / 60, s % 60);
+	for (i = 0; i < j->ninst; i++)
+		if (!instance_quiet(j->inst[i]))
+			return false;
+	return true;
+}
+
+/* A cleanup job has run during this shutdown and is over. */
+bool
+job_cleanup_finished(const struct job *j)
+{
+	int	i;
+
+	for (i = 0; i < j->ninst; i++)
+		if (!j->inst[i]->sd_started || !instance_quiet(j->inst[i]))
+			return false;
+	return true;
 }
 
 /* "web RUNNING pid 1234, uptime 0:10:02, restarts 0, last ok". */
@@ -401,7 +412,7 @@ engine_status_line(struct instance *in, char *buf, size_t sz)
 		snprintf(extra, sizeof(extra), ", next run in %llds",
 		    (long long)((in->t_state - now + 999) / 1000));
 	if (instance_active(in)) {
-		fmt_uptime(now - in->run_start, up, sizeof(up));
+		value_uptime_fmt(now - in->run_start, up, sizeof(up));
 		snprintf(buf, sz, "%-20s %-9s pid %ld, uptime %s, restarts "
 		    "%d, last %s%s", in->name, jstate_names[in->state],
 		    (long)in->pid, up, in->restarts,

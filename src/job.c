@@ -152,6 +152,13 @@ instance_settled(const struct instance *in)
 	}
 }
 
+/* Neither running nor about to run. */
+bool
+instance_quiet(const struct instance *in)
+{
+	return !instance_active(in) && in->state != JS_QUEUED;
+}
+
 /* Does this instance satisfy a dependant's `after`? */
 bool
 instance_is_ready(const struct instance *in)

@@ -27,18 +27,6 @@
 #include "xmalloc.h"
 
 static bool
-job_quiet(const struct job *j)
-{
-	int	i;
-
-	for (i = 0; i < j->ninst; i++)
-		if (instance_active(j->inst[i]) ||
-		    j->inst[i]->state == JS_QUEUED)
-			return false;
-	return true;
-}
-
-static bool
 job_was_up(const struct job *j)
 {
 	int	i;

@@ -36,35 +36,6 @@ shielded(const struct instance *in)
 	return in->job->cfg->kind == JOB_CLEANUP || in->job->cfg->shield;
 }
 
-/* Neither running nor about to run. */
-static bool
-quiet(const struct instance *in)
-{
-	return !instance_active(in) && in->state != JS_QUEUED;
-}
-
-static bool
-job_quiet(const struct job *j)
-{
-	int	i;
-
-	for (i = 0; i < j->ninst; i++)
-		if (!quiet(j->inst[i]))
-			return false;
-	return true;
-}
-
-static bool
-cleanup_finished(const struct job *j)
-{
-	int	i;
-
-	for (i = 0; i < j->ninst; i++)
-		if (!j->inst[i]->sd_started || !quiet(j->inst[i]))
-			return false;
-	return true;
-}
-
 /* During a shutdown only cleanup jobs may be dispatched. */
 bool
 shutdown_may_start(struct instance *in)
@@ -302,7 +273,7 @@ plan(struct drover *d)
 				} else if (d->d_sd_phase >= SD_KILL)
 					in->sd_started = true;
 			}
-			if (!quiet(in) || (jb->cfg->kind == JOB_CLEANUP &&
+			if (!instance_quiet(in) || (jb->cfg->kind == JOB_CLEANUP &&
 			    !in->sd_started))
 				done = false;
 			if (!instance_active(in) || in->state == JS_STOPPING)
@@ -319,7 +290,7 @@ plan(struct drover *d)
 			if (k < jb->nrdeps)
 				continue;
 			for (k = 0; k < jb->ncleanups_before; k++)
-				if (!cleanup_finished(jb->cleanups_before[k]))
+				if (!job_cleanup_finished(jb->cleanups_before[k]))
 					break;
 			if (k == jb->ncleanups_before)
 				instance_event(in, IE_STOP, RES_CANCELLED);

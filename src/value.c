@@ -399,6 +399,20 @@ static const struct size_unit {
 	{ "t", 40 }, { "tb", 40 }, { "tib", 40 },
 };
 
+/* supervisorctl's uptime: "0:10:02", or "2 days, 3:04:05". */
+void
+value_uptime_fmt(int64_t ms, char *buf, size_t bufsz)
+{
+	long long	s = ms < 0 ? 0 : ms / 1000;
+
+	if (s >= 86400)
+		snprintf(buf, bufsz, "%lld days, %lld:%02lld:%02lld", s / 86400,
+		    s % 86400 / 3600, s % 3600 / 60, s % 60);
+	else
+		snprintf(buf, bufsz, "%lld:%02lld:%02lld", s / 3600,
+		    s % 3600 / 60, s % 60);
+}
+
 /* supervisord's byte sizes: 1KB = 1024, case-insensitive, blanks allowed
  * between the number and the unit (Python's int() strips them). */
 static int

@@ -31,6 +31,8 @@ int	 value_bool(const char *, bool *);
 int	 value_duration(const char *, int64_t *ms);
 /* Formats a duration as the shortest exact form ("1m30s", "250ms", "0s"). */
 void	 value_duration_fmt(int64_t ms, char *buf, size_t bufsz);
+/* supervisorctl's uptime: "0:10:02", or "2 days, 3:04:05". */
+void	 value_uptime_fmt(int64_t ms, char *buf, size_t bufsz);
 /* 512, 10KB, 50MB, 1GB (also K/M/G/KiB..., case-insensitive; 1KB = 1024). */
 int	 value_size(const char *, uint64_t *);
 /* Non-negative decimal integer within [min, max]. */

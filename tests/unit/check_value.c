@@ -220,6 +220,24 @@ static const struct { const char *in; int64_t ms; } duration_good[] = {
 	{ "53375995583d", 53375995583LL * 86400000 },
 };
 
+START_TEST(test_uptime_fmt)
+{
+	char	buf[64];
+
+	value_uptime_fmt(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "0:00:00");
+	value_uptime_fmt(602999, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "0:10:02");
+	value_uptime_fmt(86399999, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "23:59:59");
+	value_uptime_fmt((2 * 86400 + 3 * 3600 + 4 * 60 + 5) * 1000LL, buf,
+	    sizeof(buf));
+	ck_assert_str_eq(buf, "2 days, 3:04:05");
+	value_uptime_fmt(-5, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "0:00:00");
+}
+END_TEST
+
 START_TEST(test_duration_good)
 {
 	size_t	i;
@@ -1334,6 +1352,7 @@ value_suite(void)
 
 	tc = tcase_create("duration");
 	tcase_add_test(tc, test_duration_good);
+	tcase_add_test(tc, test_uptime_fmt);
 	tcase_add_test(tc, test_duration_bad_syntax);
 	tcase_add_test(tc, test_duration_bad_units);
 	tcase_add_test(tc, test_duration_bad_precision);

@@ -132,7 +132,8 @@ reap_leftover(const char *dir)
 		sub = xprintf("%s/%s", dir, de->d_name);
 		if (dir_populated(sub)) {
 			log_warnx("killing processes of job %s left by an "
-			    "earlier drover (%s)", de->d_name, dir);
+			    "earlier drover (%s)", strncmp(de->d_name, "job.",
+			    4) == 0 ? de->d_name + 4 : de->d_name, dir);
 			if (write_file(sub, "cgroup.kill", "1") == -1)
 				log_warn("%s: cgroup.kill", sub);
 		}
@@ -160,8 +161,11 @@ subtree_alive(const char *dir)
 	bool		 alive;
 
 	alive = dir_populated(sup);
-	if (!alive && stat(dir, &st) == 0 && time(NULL) - st.st_mtime < 5 &&
-	    stat(sup, &st) == -1)
+	/* made, but its drover not yet moved in (the window is that short:
+	 * an empty supervisor leaf means a dead drover, so that a restart
+	 * right after a crash finds and kills what the crash left) */
+	if (!alive && stat(sup, &st) == -1 && stat(dir, &st) == 0 &&
+	    time(NULL) - st.st_mtime < 5)
 		alive = true;
 	free(sup);
 	return alive;
@@ -256,32 +260,57 @@ cgroup_init(struct drover *d)
 	return 0;
 }
 
+/*
+ * The leaf of an instance: "job.NAME" (never "supervisor" nor a cgroup.*
+ * file), with '/', '%', '~' and unprintable bytes %-escaped so that two
+ * names never share a leaf; a job made by a reload adds "~SERIAL".
+ */
+static char *
+leaf_name(const struct instance *in)
+{
+	char		 buf[1024];
+	size_t		 o;
+	const char	*p;
+
+	o = (size_t)snprintf(buf, sizeof(buf), "job.");
+	for (p = in->name; *p != '\0' && o + 4 < sizeof(buf); p++) {
+		if (*p == '/' || *p == '%' || *p == '~' ||
+		    !isprint((unsigned char)*p))
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%%%02x",
+			    (unsigned char)*p);
+		else
+			buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	if (in->job->serial > 0)
+		return xprintf("%s~%u", buf, in->job->serial);
+	return xstrdup(buf);
+}
+
 /* The instance's leaf, and an fd on its cgroup.procs for the child. */
 int
 cgroup_prepare(struct instance *in, int *procs_fd)
 {
-	char	*path, *p, name[256];
+	char	*path, *leaf;
 
 	if (in->cg_dir == NULL) {
-		/* a job made by a reload may overlap its stopping namesake */
-		if (in->job->serial > 0)
-			snprintf(name, sizeof(name), "%s~%u", in->name,
-			    in->job->serial);
-		else
-			snprintf(name, sizeof(name), "%s", in->name);
-		for (p = name; *p != '\0'; p++)
-			if (*p == '/' || !isprint((unsigned char)*p))
-				*p = '_';
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-			name[0] = '_';
-		in->cg_dir = xprintf("%s/%s", in->d->d_cg_base, name);
+		leaf = leaf_name(in);
+		in->cg_dir = xprintf("%s/%s", in->d->d_cg_base, leaf);
+		free(leaf);
 	}
-	if (mkdir(in->cg_dir, 0755) == -1 && errno != EEXIST)
+	*procs_fd = -1;
+	if (mkdir(in->cg_dir, 0755) == 0 || errno == EEXIST) {
+		path = xprintf("%s/cgroup.procs", in->cg_dir);
+		*procs_fd = open(path, O_WRONLY | O_CLOEXEC);
+		free(path);
+	}
+	if (*procs_fd == -1) {
+		/* track this run by its process group instead */
+		free(in->cg_dir);
+		in->cg_dir = NULL;
 		return -1;
-	path = xprintf("%s/cgroup.procs", in->cg_dir);
-	*procs_fd = open(path, O_WRONLY | O_CLOEXEC);
-	free(path);
-	return *procs_fd == -1 ? -1 : 0;
+	}
+	return 0;
 }
 
 bool

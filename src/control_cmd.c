@@ -237,7 +237,7 @@ shutdown_json(struct instance *in, int64_t now)
 
 	if (c->kind == JOB_CLEANUP && !in->sd_started) {
 		for (k = 0; k < j->nwaitstop; k++)
-			if (!job_quiet(j->waitstop[k]))
+			if (!job_stopped_for_cleanup(j->waitstop[k]))
 				json_array_append_new(names,
 				    jstr(j->waitstop[k]->cfg->name));
 		jset(o, "starts_after", names);

@@ -305,6 +305,7 @@ void	 engine_job_free(struct job *);
 void	 engine_relink(struct drover *);
 bool	 job_quiet(const struct job *);
 bool	 job_cleanup_finished(const struct job *);
+bool	 job_stopped_for_cleanup(const struct job *);
 void	 engine_start_job(struct job *);
 void	 pidmap_add(struct drover *, struct instance *);
 void	 pidmap_del(struct drover *, struct instance *);

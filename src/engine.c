@@ -377,6 +377,15 @@ job_quiet(const struct job *j)
 	return true;
 }
 
+/* What a cleanup job's `after` waits for: a cleanup to have run, any
+ * other job to be quiet. */
+bool
+job_stopped_for_cleanup(const struct job *j)
+{
+	return j->cfg->kind == JOB_CLEANUP ? job_cleanup_finished(j) :
+	    job_quiet(j);
+}
+
 /* A cleanup job has run during this shutdown and is over. */
 bool
 job_cleanup_finished(const struct job *j)

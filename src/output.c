@@ -240,42 +240,51 @@ emit_line(struct outstream *os, const char *line, size_t len)
 	    os->is_err, line, len);
 }
 
+/* Add to the carried partial line; a line reaching 16 KiB is split when
+ * more of it comes, never before. */
+static void
+part_append(struct outstream *os, const char *s, size_t n)
+{
+	size_t	take;
+
+	while (n > 0) {
+		if (os->partlen == OUTPUT_MAX_LINE) {
+			emit_line(os, os->part, os->partlen);
+			os->partlen = 0;
+		}
+		take = OUTPUT_MAX_LINE - os->partlen;
+		if (take > n)
+			take = n;
+		os->part = xrealloc(os->part, os->partlen + take);
+		memcpy(os->part + os->partlen, s, take);
+		os->partlen += take;
+		s += take;
+		n -= take;
+	}
+}
+
 /* Split a chunk into lines for the log sink, carrying the partial tail. */
 static void
 deliver_log(struct outstream *os, const char *buf, size_t len)
 {
 	const char	*nl;
-	size_t		 take;
+	size_t		 seg;
 
 	while (len > 0) {
-		nl = memchr(buf, '\n', len);
-		if (nl == NULL) {
-			take = len;
-			if (os->partlen + take > OUTPUT_MAX_LINE) {
-				/* a line past the limit is split here */
-				take = OUTPUT_MAX_LINE - os->partlen;
-			}
-			os->part = xrealloc(os->part, os->partlen + take);
-			memcpy(os->part + os->partlen, buf, take);
-			os->partlen += take;
-			buf += take;
-			len -= take;
-			if (os->partlen == OUTPUT_MAX_LINE) {
-				emit_line(os, os->part, os->partlen);
-				os->partlen = 0;
-			}
-			continue;
+		if ((nl = memchr(buf, '\n', len)) == NULL) {
+			part_append(os, buf, len);
+			break;
 		}
-		take = (size_t)(nl - buf);
-		if (os->partlen > 0) {
-			os->part = xrealloc(os->part, os->partlen + take);
-			memcpy(os->part + os->partlen, buf, take);
-			emit_line(os, os->part, os->partlen + take);
+		seg = (size_t)(nl - buf);
+		if (os->partlen == 0 && seg <= OUTPUT_MAX_LINE)
+			emit_line(os, buf, seg);	/* the common case */
+		else {
+			part_append(os, buf, seg);
+			emit_line(os, os->part, os->partlen);
 			os->partlen = 0;
-		} else
-			emit_line(os, buf, take);
+		}
 		buf = nl + 1;
-		len -= take + 1;
+		len -= seg + 1;
 	}
 	if (os->partlen == 0 && os->part != NULL) {
 		free(os->part);

@@ -94,6 +94,7 @@ retire(struct drover *d, struct job *j, struct retired_conf *rc)
 	int	i;
 
 	j->removed = true;
+	j->start_when_free = false;
 	j->retired_conf = rc;
 	rc->refs++;
 	for (i = 0; i < j->ninst; i++)
@@ -113,7 +114,7 @@ release_waiters(struct drover *d, struct job *gone)
 		if (nj == gone || nj->replaces != gone)
 			continue;
 		nj->replaces = gone->replaces;
-		if (nj->replaces == NULL && nj->start_when_free)
+		if (nj->replaces == NULL && nj->start_when_free && !nj->removed)
 			engine_start_job(nj);
 	}
 }

@@ -40,7 +40,10 @@ sched_deps_ok(struct instance *in, const char **why, bool *failed)
 	for (i = 0; i < in->job->ndeps; i++) {
 		dep = in->job->deps[i];
 		for (j = 0; j < dep->ninst; j++) {
-			if (instance_failed_for_good(dep->inst[j])) {
+			if (instance_failed_for_good(dep->inst[j]) ||
+			    (dep->cfg->kind == JOB_SERVICE &&
+			    dep->inst[j]->state == JS_EXITED)) {
+				/* a service that exited is not coming back */
 				*failed = true;
 				*why = dep->cfg->name;
 				return false;
@@ -144,9 +147,14 @@ group_candidate(struct drover *d, struct jgroup *g)
 {
 	struct instance	*in;
 
+	/* shielded cleanup work never waits for a slot a stopping job holds */
+	in = TAILQ_FIRST(&g->q_free);
+	if (in != NULL && d->d_sd_phase != SD_NONE &&
+	    in->job->cfg->kind == JOB_CLEANUP && shutdown_may_start(in))
+		return in;
 	if (g->max > 0 && g->running >= g->max)
 		return NULL;
-	if ((in = TAILQ_FIRST(&g->q_free)) != NULL && shutdown_may_start(in))
+	if (in != NULL && shutdown_may_start(in))
 		return in;
 	if ((in = TAILQ_FIRST(&g->q_bounded)) == NULL)
 		return NULL;

@@ -263,7 +263,8 @@ plan(struct drover *d)
 			in = jb->inst[j];
 			if (jb->cfg->kind == JOB_CLEANUP && !in->sd_started) {
 				for (k = 0; k < jb->nwaitstop; k++)
-					if (!job_quiet(jb->waitstop[k]))
+					if (!job_stopped_for_cleanup(
+					    jb->waitstop[k]))
 						break;
 				if (k == jb->nwaitstop &&
 				    d->d_sd_phase < SD_KILL) {

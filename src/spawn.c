@@ -433,6 +433,8 @@ spawn_kill(struct instance *in, int sig, bool tree)
 {
 	if (!instance_active(in))
 		return;
+	if (tree && (in->rflags & RUN_TREE_GONE))
+		return;
 	if (tree) {
 		if (in->cg_dir != NULL && cgroup_kill(in, sig) == 0)
 			return;

@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+import textwrap
 import time
 
 import harness
@@ -114,6 +115,44 @@ class ReloadTest(harness.DroverTest):
         wait_for(final_state, 30, interval=0.2, what="keep/change/added up")
         self.assertTrue(pid_alive(keep))
         self.assertEqual(int(self.read("keep.pid")), keep)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_replacement_retired_before_it_started_never_runs(self):
+        slow = """
+            [drover]
+            socket = none
+            [service:s]
+            command = /bin/sh -c 'trap "sleep 1; exit 0" TERM; echo %s $$ >> @DIR@/versions; while :; do sleep 0.1; done'
+            startsecs = 0
+            """
+        d = self.drover(slow % "v1")
+        wait_for(lambda: len(self.read_lines("versions")) == 1, 10,
+                 what="v1 up")
+        v1 = int(self.read_lines("versions")[0].split()[1])
+        self.write_config(d, textwrap.dedent(slow % "v2"))
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"reload: s changed")
+        # v1 takes a second to stop; let it go while drover is frozen, so
+        # that its exit and the next reload arrive in one loop pass
+        d.signal(signal.SIGSTOP)
+        try:
+            self.write_config(d, textwrap.dedent(slow % "v3"))
+            # a zombie: exited, not yet reaped by the frozen drover
+            wait_for(lambda: not pid_alive(v1), 10, what="v1 exits")
+            d.signal(signal.SIGHUP)
+        finally:
+            d.signal(signal.SIGCONT)
+        wait_for(lambda: any(l.startswith("v3") for l in
+                             self.read_lines("versions")), 15, what="v3 up")
+
+        def running_s():
+            d.signal(signal.SIGUSR1)
+            last = d.log().rsplit("runs in progress", 1)[-1]
+            return len(re.findall(r"status: s\s+RUNNING", last)) or None
+        self.assertEqual(wait_for(running_s, 10, what="a dump"), 1)
+        self.assertEqual([l.split()[0] for l in self.read_lines("versions")],
+                         ["v1", "v3"])
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 

@@ -179,6 +179,28 @@ class ServiceTest(harness.DroverTest):
         d.signal(signal.SIGTERM)
         d.wait_exit()
 
+    def test_line_of_exactly_16k_is_one_line(self):
+        d = self.drover("""
+            [task:t]
+            command = /bin/sh -c 'head -c 16384 /dev/zero | tr "\\000" x; sleep 0.3; echo; echo after'
+            """)
+        d.wait_log(r"t: ok")
+        lines = re.findall(r"^t\[\d+\]: (.*)$", d.log(), re.M)
+        self.assertEqual(lines, ["x" * 16384, "after"])
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def test_a_job_named_supervisor_is_just_a_job(self):
+        d = self.drover("""
+            [task:supervisor]
+            command = /bin/sh -c 'echo hello; sleep 0.2'
+            [task:cgroup.procs]
+            command = /bin/echo fine
+            """, args=["--once"])
+        self.assertEqual(d.wait_exit(), 0, d.log())
+        self.assertRegex(d.log(), r"summary: supervisor ok")
+        self.assertRegex(d.log(), r"summary: cgroup.procs ok")
+
     def test_file_sink_keeps_bytes(self):
         d = self.drover("""
             [task:f]

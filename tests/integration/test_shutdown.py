@@ -189,6 +189,46 @@ class ShutdownTest(harness.DroverTest):
         d.wait_log(r"status: long\s+STOPPING|status: long\s+RUNNING")
         self.assertEqual(d.wait_exit(), 0)
 
+    def test_cleanup_after_cleanup_waits_whatever_the_file_order(self):
+        d = self.drover("""
+            [cleanup:second]
+            command = @BIN@/stamp.sh @DIR@/stamps second 0.3
+            after = first
+            timeout = 5s
+            [cleanup:first]
+            command = @BIN@/stamp.sh @DIR@/stamps first 0.3
+            timeout = 5s
+            """)
+        d.wait_log(r"drover .* started")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        kinds = [l.split()[:2] for l in self.read_lines("stamps")]
+        self.assertEqual(kinds, [["start", "first"], ["end", "first"],
+                                 ["start", "second"], ["end", "second"]])
+
+    def test_cleanup_before_a_service_of_its_bounded_group(self):
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 20s
+            [group:g]
+            jobs = web, dereg
+            max_concurrent = 1
+            [service:web]
+            command = /bin/sh -c 'echo $$ > @DIR@/web.pid; exec sleep 1000'
+            startsecs = 0
+            [cleanup:dereg]
+            command = /bin/sh -c 'echo deregistering; kill -0 $(cat @DIR@/web.pid) && echo web-still-up'
+            before = web
+            timeout = 5s
+            """)
+        self.wait_pidfile("web.pid")
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertRegex(d.log(), r"dereg\[\d+\]: web-still-up")
+        self.assertNotIn("deadline reached", d.log())
+
     def test_hanging_cleanup_is_bounded_by_its_timeout(self):
         d = self.drover("""
             [cleanup:hang]

@@ -118,6 +118,21 @@ class TaskTest(harness.DroverTest):
         self.assertFalse(os.path.exists(self.path("app-ran")))
         self.assertRegex(d.log(), r"app: not started: dependency migrate failed")
 
+    def test_once_ends_when_a_dependency_service_exited(self):
+        d, rc = self.once("""
+            [service:db]
+            command = /bin/sh -c 'sleep 0.5; exit 0'
+            startsecs = 100ms
+            [task:prep]
+            command = /bin/sleep 0.8
+            [task:report]
+            command = /bin/touch @DIR@/report-ran
+            after = db, prep
+            """, timeout=20)
+        self.assertEqual(rc, 1)
+        self.assertFalse(os.path.exists(self.path("report-ran")))
+        self.assertRegex(d.log(), r"report: not started: dependency db failed")
+
     def test_notify_service_holds_back_dependant(self):
         d = self.drover("""
             [service:db]

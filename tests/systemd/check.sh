@@ -71,7 +71,7 @@ sub_cg() {
 }
 procs() { sort -n "$1/cgroup.procs" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 populated() { grep -q '^populated 1' "$1/cgroup.events" 2>/dev/null; }
-web_pid() { local s; s=$(sub_cg) && procs "$s/web"; }
+web_pid() { local s; s=$(sub_cg) && procs "$s/job.web"; }
 
 # ---------------------------------------------------------------------------
 echo "# systemd $(systemctl --version | awk 'NR == 1 { print $2 }'), cgroup2 at $(cg_root)" \
@@ -166,15 +166,15 @@ check "exactly one <unit cgroup>/drover.* subtree" [ -n "$scg" ]
 check "drover.$mainpid is named after MainPID" [ "$scg" = "$ucg/drover.$mainpid" ]
 check "drover.*/supervisor/cgroup.procs = MainPID" [ "$(procs "$scg/supervisor")" = "$mainpid" ]
 check "no process left in the unit's own cgroup" [ -z "$(procs "$ucg")" ]
-check "drover.*/web/cgroup.procs has web's pid (a sleep)" \
+check "drover.*/job.web/cgroup.procs has web's pid (a sleep)" \
 	eval '[ -n "$webpid" ] && [ "$(cat /proc/$webpid/comm 2>/dev/null)" = sleep ]'
 check "web's environment: DROVER_JOB=web, no NOTIFY_SOCKET (systemd's is not passed on)" \
 	eval 'penv "$webpid" | grep -qx DROVER_JOB=web && ! penv "$webpid" | grep -q ^NOTIFY_SOCKET='
-check "drover.*/worker_0 and worker_1 each hold one process" \
-	eval '[ "$(procs "$scg/worker_0" | wc -w)" = 1 ] && [ "$(procs "$scg/worker_1" | wc -w)" = 1 ]'
+check "drover.*/job.worker_0 and job.worker_1 each hold one process" \
+	eval '[ "$(procs "$scg/job.worker_0" | wc -w)" = 1 ] && [ "$(procs "$scg/job.worker_1" | wc -w)" = 1 ]'
 
 echo "# --- systemctl reload (reload by diff)"
-w0=$(procs "$scg/worker_0"); w1=$(procs "$scg/worker_1")
+w0=$(procs "$scg/job.worker_0"); w1=$(procs "$scg/job.worker_1")
 cp "$CONF" /tmp/drover.ini.orig
 cat >> "$CONF" <<'EOF'
 
@@ -194,11 +194,11 @@ check "drover logged 'reload: ... 1 added, 0 removed'" has_own "$c1" '^reload: .
 check "MainPID unchanged ($mainpid)" [ "$(prop MainPID)" = "$mainpid" ]
 check "web's pid unchanged ($webpid)" [ "$(web_pid)" = "$webpid" ]
 check "worker_0, worker_1 pids unchanged" \
-	eval '[ "$(procs "$scg/worker_0")" = "$w0" ] && [ "$(procs "$scg/worker_1")" = "$w1" ]'
-# a job added by a reload may get a leaf "extra~SERIAL" (it could overlap a
+	eval '[ "$(procs "$scg/job.worker_0")" = "$w0" ] && [ "$(procs "$scg/job.worker_1")" = "$w1" ]'
+# a job added by a reload may get a leaf "job.extra~SERIAL" (it could overlap a
 # stopping namesake)
-extra_cg() { local x; for x in "$scg/extra" "$scg"/extra~*; do populated "$x" && return 0; done; return 1; }
-check "added service 'extra' runs in its own cgroup (extra or extra~N)" wait_for 5 extra_cg
+extra_cg() { local x; for x in "$scg/job.extra" "$scg"/job.extra~*; do populated "$x" && return 0; done; return 1; }
+check "added service 'extra' runs in its own cgroup (job.extra or job.extra~N)" wait_for 5 extra_cg
 check "StatusText follows: 4 running" wait_for 5 eval '[[ "$(prop StatusText)" == *"4 running"* ]]'
 check "systemd saw the reload (Reloaded/Reloading $U in the journal)" \
 	eval 'pid1 "$c1" | grep -q "Reload"'
@@ -280,7 +280,7 @@ pid1 "$c5" | note
 check "restarted (Restart=on-failure) and active again with a new MainPID" \
 	eval '[ "$(prop NRestarts)" -gt "$n0" ] && [ "$(prop ActiveState)" = active ] && [ "$(prop MainPID)" != "$m1" ]'
 check "only the new drover's subtree is left, and web runs in it" \
-	eval 's=$(sub_cg) && [ "$s" = "$(unit_cg)/drover.$(prop MainPID)" ] && populated "$s/web"'
+	eval 's=$(sub_cg) && [ "$s" = "$(unit_cg)/drover.$(prop MainPID)" ] && populated "$s/job.web"'
 systemctl kill -s CONT $U 2>/dev/null
 sc stop $U
 rm -rf "$DROPIN_DIR"; systemctl daemon-reload; systemctl reset-failed $U 2>/dev/null

@@ -6,8 +6,10 @@ addr = os.environ["NOTIFY_SOCKET"]
 if addr.startswith("@"):
     addr = "\0" + addr[1:]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sent = time.monotonic_ns()      # before: drover may pass READY on at once
 s.sendto(b"READY=1\nSTATUS=serving", addr)
-with open(sys.argv[2], "w") as f:
-    f.write("%d\n" % time.monotonic_ns())
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write("%d\n" % sent)
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 while True:
     time.sleep(60)

@@ -7,32 +7,81 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "drover.h"
 #include "log.h"
 
+/*
+ * The job an orphan came from, by its cgroup (read while it is still a
+ * zombie, before we reap it), or NULL without cgroups.
+ */
+static struct instance *
+orphan_owner(struct drover *d, pid_t pid)
+{
+	char	 path[64], line[512], *rel = NULL;
+	FILE	*f;
+	int	 i, j;
+	size_t	 rl, cl;
+	struct instance *in;
+
+	if (d->d_cg_base == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return NULL;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "0::", 3) == 0) {
+			rel = line + 3;
+			rel[strcspn(rel, "\n")] = '\0';
+			break;
+		}
+	fclose(f);
+	if (rel == NULL || (rl = strlen(rel)) == 0)
+		return NULL;
+	for (i = 0; i < d->d_njobs; i++)
+		for (j = 0; j < d->d_jobs[i]->ninst; j++) {
+			in = d->d_jobs[i]->inst[j];
+			if (in->cg_dir == NULL || (cl = strlen(in->cg_dir)) < rl)
+				continue;
+			if (strcmp(in->cg_dir + cl - rl, rel) == 0)
+				return in;
+		}
+	return NULL;
+}
+
 void
 reap_all(struct drover *d)
 {
-	struct instance	*in;
+	struct instance	*in, *orphan;
 	pid_t		 pid;
 	int		 status;
+	siginfo_t	 si;
 
 	for (;;) {
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid == 0)
-			break;
-		if (pid == -1) {
+		/* look before reaping: an orphan's cgroup names its job */
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno != ECHILD)
-				log_warn("waitpid");
+				log_warn("waitid");
 			break;
 		}
-		if ((in = pidmap_find(d, pid)) == NULL) {
-			log_debug("reaped orphan %ld", (long)pid);
+		if (si.si_pid == 0)
+			break;
+		in = pidmap_find(d, si.si_pid);
+		if (in == NULL && (orphan = orphan_owner(d, si.si_pid)) != NULL)
+			log_debug("%s: reaped orphan %ld", orphan->name,
+			    (long)si.si_pid);
+		else if (in == NULL)
+			log_debug("reaped orphan %ld", (long)si.si_pid);
+		while ((pid = waitpid(si.si_pid, &status, 0)) == -1 &&
+		    errno == EINTR)
+			;
+		if (pid == -1 || in == NULL)
 			continue;
-		}
 		pidmap_del(d, in);
 		in->rflags |= RUN_REAPED;
 		if (d->d_ops->tree_empty(in))

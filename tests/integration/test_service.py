@@ -281,6 +281,20 @@ class ServiceTest(harness.DroverTest):
         d2.signal(signal.SIGTERM)
         self.assertEqual(d2.wait_exit(), 0)
 
+    def test_orphans_are_reaped_and_attributed_to_their_job(self):
+        d = self.drover("""
+            [service:parent]
+            command = /bin/sh -c '(sleep 0.2 &); (sleep 0.3 &); exec sleep 1000'
+            startsecs = 0
+            """, args=["-l", "debug"])
+        first = d.wait_log(r"cgroup: jobs run under|no cgroup v2")[0]
+        if "jobs run under" in first:
+            d.wait_log(r"parent: reaped orphan \d+", count=2)
+        else:
+            d.wait_log(r"reaped orphan \d+", count=2)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
     def test_no_wakeups_while_idle(self):
         d = self.drover("""
             [service:s]

@@ -193,6 +193,7 @@ main(int argc, char **argv)
 					}
 					part[plen++] = buf[k];
 				}
+				fflush(lf);	/* readers poll LINES */
 			}
 		}
 		if (pf[0].revents & POLLIN) {

@@ -5,9 +5,9 @@
  * compete with the supervisor for the CPU).  Prints the size reached;
  * exits 0 when BYTES was reached, 1 on timeout.
  */
-#include <sys/stat.h>
-
 #include "bt.h"
+
+#include <sys/stat.h>
 
 int
 main(int argc, char **argv)

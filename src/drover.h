@@ -249,6 +249,8 @@ struct drover {
 	bool		 d_critical_failed;
 
 	struct event	*d_reload_ev;		/* frees retired jobs */
+	struct event	*d_settle_ev;		/* whole-table checks, deferred */
+	bool		 d_settle_pending;
 	struct event	*d_sigev[8];
 	int		 d_nsigev;
 
@@ -314,6 +316,7 @@ void	 engine_status_line(struct instance *, char *, size_t);
 void	 engine_dump_status(struct drover *);
 void	 engine_check_once(struct drover *);
 void	 engine_check_ready(struct drover *);
+void	 engine_after_change(struct drover *);
 
 /* reload.c */
 int	 reload_request(struct drover *, char *err, size_t errsz);

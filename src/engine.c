@@ -451,6 +451,48 @@ engine_dump_status(struct drover *d)
 	}
 }
 
+/* The checks that look at every job, once the changes settle. */
+static void
+engine_settle(struct drover *d)
+{
+	engine_check_ready(d);
+	engine_check_once(d);
+	if (d->d_sd_phase != SD_NONE)
+		shutdown_step(d);
+	reload_changed(d);
+}
+
+static void
+settle_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct drover	*d = arg;
+
+	d->d_settle_pending = false;
+	engine_settle(d);
+}
+
+/*
+ * After a state change: the whole-table checks run once per pass of the
+ * loop, however many instances changed in it (a shutdown of N services
+ * would otherwise re-plan N times over N instances).  Without a loop (the
+ * unit tests) they run at once.
+ */
+void
+engine_after_change(struct drover *d)
+{
+	if (d->d_base == NULL) {
+		engine_settle(d);
+		return;
+	}
+	if (d->d_settle_pending)
+		return;
+	if (d->d_settle_ev == NULL &&
+	    (d->d_settle_ev = event_new(d->d_base, -1, 0, settle_cb, d)) == NULL)
+		fatalx("event_new");
+	d->d_settle_pending = true;
+	event_active(d->d_settle_ev, 0, 0);
+}
+
 /* READY=1 once every autostart service is RUNNING or FATAL. */
 void
 engine_check_ready(struct drover *d)

@@ -191,7 +191,6 @@ static void
 changed(struct instance *in, enum jstate from)
 {
 	sched_changed(in, from);
-	reload_changed(in->d);
 	control_changed(in->d);
 	notify_status(in->d);
 }
@@ -435,6 +434,8 @@ run(struct drover *d, const struct options *o)
 		event_free(d->d_sd_hardtimer);
 	if (d->d_reload_ev != NULL)
 		event_free(d->d_reload_ev);
+	if (d->d_settle_ev != NULL)
+		event_free(d->d_settle_ev);
 	for (i = 0; i < d->d_nsigev; i++)
 		event_free(d->d_sigev[i]);
 	event_base_free(d->d_base);

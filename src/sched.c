@@ -258,8 +258,5 @@ sched_changed(struct instance *in, enum jstate from)
 		shutdown_begin(d, "--fail-fast");
 		shutdown_signal(d, 0);
 	}
-	engine_check_ready(d);
-	engine_check_once(d);
-	if (d->d_sd_phase != SD_NONE)
-		shutdown_step(d);
+	engine_after_change(d);
 }

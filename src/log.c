@@ -73,20 +73,19 @@ log_init(int level, bool debug)
 	if (fstat(STDERR_FILENO, &st) == 0) {
 		if (S_ISSOCK(st.st_mode))
 			out_kind = OUT_SOCKET;
-		else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-			out_kind = OUT_PIPE;	/* pipe, FIFO, tty */
+		else if (S_ISFIFO(st.st_mode) || isatty(STDERR_FILENO))
+			out_kind = OUT_PIPE;	/* pipe, FIFO, tty: may block */
 	}
 }
 
-static void
-queue_add(const char *s, size_t n)
+/* Room for n more bytes at the end of the queue, or NULL past the cap. */
+static char *
+queue_reserve(size_t n)
 {
 	size_t	need;
 
-	if (q.len + n > QUEUE_HARD_MAX) {
-		q.dropped += n;
-		return;
-	}
+	if (q.len + n > QUEUE_HARD_MAX)
+		return NULL;
 	if (q.off > 0 && q.off + q.len + n > q.cap) {
 		memmove(q.buf, q.buf + q.off, q.len);
 		q.off = 0;
@@ -97,8 +96,65 @@ queue_add(const char *s, size_t n)
 		if ((q.buf = realloc(q.buf, q.cap)) == NULL)
 			abort();	/* cannot even log it */
 	}
-	memcpy(q.buf + q.off + q.len, s, n);
+	return q.buf + q.off + q.len;
+}
+
+static void
+queue_add(const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = queue_reserve(n)) == NULL) {
+		q.dropped += n;
+		return;
+	}
+	memcpy(p, s, n);
 	q.len += n;
+}
+
+static bool
+needs_escape(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f || c == '\\';
+}
+
+/* One job line into the queue: prefix, bytes escaped as log_escape()
+ * does, newline; one reservation for the worst case. */
+static void
+queue_add_line(const char *head, size_t hlen, const char *s, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			*p, *start;
+	unsigned char		 c;
+	size_t			 i;
+
+	if ((p = start = queue_reserve(hlen + 4 * n + 1)) == NULL) {
+		q.dropped += hlen + n + 1;
+		return;
+	}
+	memcpy(p, head, hlen);
+	p += hlen;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (!needs_escape(c)) {
+			*p++ = (char)c;
+			continue;
+		}
+		*p++ = '\\';
+		if (c == '\r')
+			*p++ = 'r';
+		else if (c == '\n')
+			*p++ = 'n';
+		else if (c == '\\')
+			*p++ = '\\';
+		else {
+			*p++ = 'x';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 0xf];
+		}
+	}
+	*p++ = '\n';
+	q.len += (size_t)(p - start);
 }
 
 /* One write that does not block: -1 with EAGAIN when fd 2 is full. */
@@ -379,9 +435,11 @@ void
 log_job_line(const char *job, const char *instance, int num, pid_t pid,
     bool is_stderr, const char *line, size_t len)
 {
-	static char	buf[4 * 16384 + 16];	/* worst case: every byte \xNN */
-	char		head[300];
-	size_t		n;
+	static char		 buf[4 * 16384 + 16];	/* every byte \xNN */
+	static char		 head[300];
+	static size_t		 head_len;
+	static const char	*head_inst;
+	static pid_t		 head_pid;
 
 	if (log_journal) {
 		log_escape(buf, sizeof(buf), line, len);
@@ -391,9 +449,14 @@ log_job_line(const char *job, const char *instance, int num, pid_t pid,
 		    "PRIORITY=%d", is_stderr ? LOG_ERR : LOG_INFO, NULL);
 		return;
 	}
-	n = log_escape(buf, sizeof(buf), line, len);
-	snprintf(head, sizeof(head), "%s[%ld]: ", instance, (long)pid);
-	queue_add(head, strlen(head));
-	buf[n] = '\n';
-	queue_add(buf, n + 1);
+	/* lines come in batches from one instance: keep its prefix */
+	if (instance != head_inst || pid != head_pid) {
+		head_inst = instance;
+		head_pid = pid;
+		head_len = (size_t)snprintf(head, sizeof(head), "%s[%ld]: ",
+		    instance, (long)pid);
+		if (head_len >= sizeof(head))
+			head_len = sizeof(head) - 1;
+	}
+	queue_add_line(head, head_len, line, len);
 }

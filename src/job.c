@@ -186,7 +186,7 @@ record_result(struct instance *in, enum result res, const char *note)
 	in->prev = in->last;
 	memset(r, 0, sizeof(*r));
 	r->result = res;
-	r->pid = in->pid;
+	r->pid = instance_active(in) ? in->pid : 0;	/* no stale pid */
 	r->code = -1;
 	if (instance_active(in)) {
 		r->start = in->run_start_wall;
@@ -224,6 +224,11 @@ log_result(struct instance *in, int pri)
 	const struct result_rec	*r = &in->last;
 	char			 how[64] = "";
 
+	if (r->pid == 0) {
+		log_msg(pri, "%s: %s (no process)%s%s", in->name,
+		    result_names[r->result], r->note[0] ? ": " : "", r->note);
+		return;
+	}
 	if (r->signal)
 		snprintf(how, sizeof(how), ", signal %d", r->signal);
 	else if (r->code >= 0)
@@ -244,6 +249,7 @@ dispatch(struct instance *in)
 	if (in->d->d_ops->spawn(in, err, sizeof(err)) == -1) {
 		log_warnx("%s: %s", in->name, err);
 		record_result(in, RES_SPAWN_ERROR, err);
+		log_result(in, LOG_WARNING);
 		sched_release(in);
 		if (is_task(in) && c->ready == READY_STARTED)
 			task_done(in, RES_SPAWN_ERROR);

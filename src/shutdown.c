@@ -261,6 +261,9 @@ plan(struct drover *d)
 		jb = d->d_jobs[i];
 		for (j = 0; j < jb->ninst; j++) {
 			in = jb->inst[j];
+			if (jb->cfg->kind == JOB_CLEANUP && !in->sd_started &&
+			    jb->removed)
+				in->sd_started = true;	/* its replacement runs */
 			if (jb->cfg->kind == JOB_CLEANUP && !in->sd_started) {
 				for (k = 0; k < jb->nwaitstop; k++)
 					if (!job_stopped_for_cleanup(

@@ -277,6 +277,8 @@ class ShutdownTest(harness.DroverTest):
         conf = self.path("pid1.ini")
         with open(conf, "w") as f:
             f.write("""
+[drover]
+socket = none
 [service:orphaner]
 command = /bin/sh -c 'for i in 1 2 3 4 5; do (sleep 0.05 &) ; done; exec sleep 100'
 startsecs = 0

@@ -352,6 +352,7 @@ void	 cgroup_fini(struct drover *);
 int	 output_open(struct instance *, int fds[3], int closefds[4]);
 void	 output_start(struct instance *);
 void	 output_force_close(struct instance *);
+void	 output_init(struct drover *);
 void	 output_reopen(struct drover *);
 void	 output_fini(struct drover *);
 

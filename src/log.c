@@ -178,6 +178,16 @@ write_nb(const char *s, size_t n)
 	}
 }
 
+static void	(*pending_cb)(void *);
+static void	*pending_arg;
+
+void
+log_on_pending(void (*cb)(void *), void *arg)
+{
+	pending_cb = cb;
+	pending_arg = arg;
+}
+
 size_t
 log_pending(void)
 {
@@ -212,6 +222,8 @@ log_flush(void)
 		q.dropped = 0;
 		queue_add(msg, (size_t)m);
 	}
+	if (q.len > 0 && pending_cb != NULL)
+		pending_cb(pending_arg);	/* EAGAIN: finish when writable */
 	errno = saved;
 	return q.len;
 }

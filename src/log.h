@@ -43,6 +43,8 @@ void	 log_job_line(const char *job, const char *instance, int num,
  * waits, so output.c stops reading job pipes while stderr is slow.
  */
 size_t	 log_pending(void);
+/* Called whenever a flush leaves bytes queued: the loop must watch fd 2. */
+void	 log_on_pending(void (*)(void *), void *);
 size_t	 log_flush(void);		/* returns what is still pending */
 void	 log_flush_blocking(void);	/* at exit: everything, waiting */
 /* Escape control characters (not tab) of a job line; returns bytes written. */

@@ -397,6 +397,7 @@ run(struct drover *d, const struct options *o)
 		return 2;
 	}
 	signals_init(d);
+	output_init(d);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("PR_SET_CHILD_SUBREAPER");
 	raise_nofile(d);

@@ -56,19 +56,41 @@ log_streams_set(struct drover *d, bool watch)
 			}
 }
 
+/* Bytes stay queued for fd 2: write them as soon as it takes more. */
+static void
+stderr_arm(void *arg)
+{
+	struct drover	*d = arg;
+
+	if (d->d_base == NULL)
+		return;
+	if (d->d_stderr_ev == NULL &&
+	    (d->d_stderr_ev = event_new(d->d_base, STDERR_FILENO,
+	    EV_WRITE | EV_PERSIST, stderr_writable_cb, d)) == NULL)
+		return;
+	if (!event_pending(d->d_stderr_ev, EV_WRITE, NULL))
+		(void)event_add(d->d_stderr_ev, NULL);
+}
+
+/* Watch fd 2 whenever the log queue holds bytes it could not write. */
+void
+output_init(struct drover *d)
+{
+	log_on_pending(stderr_arm, d);
+}
+
 /*
- * stderr is slow: stop reading the pipes that feed it, so the jobs block
- * on their own writes, and wait for fd 2 to take more.
+ * stderr is slow: past the high-water mark, stop reading the pipes that
+ * feed it, so the jobs block on their own writes; the write event (armed
+ * by the flush that left bytes behind) resumes them.
  */
 static void
 output_backpressure(struct drover *d)
 {
 	if (d->d_out_paused || log_flush() < STDERR_HIGH || d->d_base == NULL)
 		return;
-	if (d->d_stderr_ev == NULL)
-		d->d_stderr_ev = event_new(d->d_base, STDERR_FILENO,
-		    EV_WRITE | EV_PERSIST, stderr_writable_cb, d);
-	if (d->d_stderr_ev == NULL || event_add(d->d_stderr_ev, NULL) == -1)
+	if (d->d_stderr_ev == NULL || !event_pending(d->d_stderr_ev, EV_WRITE,
+	    NULL))
 		return;		/* fd 2 cannot be watched: keep going */
 	d->d_out_paused = true;
 	log_streams_set(d, false);
@@ -78,12 +100,14 @@ static void
 stderr_writable_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct drover	*d = arg;
+	size_t		 left = log_flush();
 
-	if (log_flush() > STDERR_LOW)
-		return;
-	event_del(d->d_stderr_ev);
-	d->d_out_paused = false;
-	log_streams_set(d, true);
+	if (d->d_out_paused && left <= STDERR_LOW) {
+		d->d_out_paused = false;
+		log_streams_set(d, true);
+	}
+	if (left == 0)
+		event_del(d->d_stderr_ev);
 }
 
 static struct filesink *
@@ -219,6 +243,7 @@ output_fini(struct drover *d)
 		fs->refs = 1;
 		filesink_put(d, fs);
 	}
+	log_on_pending(NULL, NULL);
 	if (d->d_stderr_ev != NULL)
 		event_free(d->d_stderr_ev);
 	d->d_stderr_ev = NULL;

@@ -28,8 +28,14 @@ fi
 work=$(mktemp -d /tmp/drover-vg.XXXXXX)
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
+	if [ -n "$pid" ]; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	if [ -n "${KEEP:-}" ]; then
+		echo "kept $work"
+	else
+		rm -rf "$work"
+	fi
 }
 trap cleanup EXIT
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible

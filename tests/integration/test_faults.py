@@ -876,6 +876,9 @@ class FaultTest(harness.DroverTest):
                 ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
                 capture_output=True).returncode != 0:
             self.skipTest("cannot mount a tmpfs")
+        # cleanups run last first: unmount, then remove what the harness's
+        # tearDown could not (the mount point was busy)
+        self.addCleanup(shutil.rmtree, self.tmp, True)
         self.addCleanup(lambda: subprocess.run(["umount", "-l", mnt]))
         d = self.start("""
             [service:ticker]

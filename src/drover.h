@@ -364,7 +364,6 @@ void	 reap_check_trees(struct drover *);
 void	 notify_ready(struct drover *);
 void	 notify_status(struct drover *);
 void	 notify_stopping(struct drover *, int64_t worst_ms);
-void	 notify_extend(struct drover *, int64_t ms);
 void	 notify_ready_again(struct drover *);
 int	 notify_server_init(struct drover *);
 void	 notify_watchdog_init(struct drover *);

@@ -189,12 +189,6 @@ log_on_pending(void (*cb)(void *), void *arg)
 }
 
 size_t
-log_pending(void)
-{
-	return q.len;
-}
-
-size_t
 log_flush(void)
 {
 	ssize_t	n;
@@ -244,12 +238,6 @@ log_setlevel(int level)
 	log_level = level;
 }
 
-int
-log_getlevel(void)
-{
-	return log_level;
-}
-
 bool
 log_debug_enabled(void)
 {
@@ -284,12 +272,6 @@ log_cb_end(int64_t t0, const char *what, const char *who)
 		log_warnx("slow callback: %s%s%s took %lldms", what,
 		    who != NULL ? " " : "", who != NULL ? who : "",
 		    (long long)ms);
-}
-
-bool
-log_to_journal(void)
-{
-	return log_journal;
 }
 
 int

@@ -11,12 +11,10 @@
 
 void	 log_init(int level, bool debug);
 void	 log_setlevel(int level);
-int	 log_getlevel(void);
 bool	 log_debug_enabled(void);	/* --debug: transitions, slow callbacks */
 /* --debug: warn when one loop callback runs longer than 50 ms. */
 int64_t	 log_cb_begin(void);
 void	 log_cb_end(int64_t t0, const char *what, const char *who);
-bool	 log_to_journal(void);		/* stderr is connected to journald */
 int	 log_level_parse(const char *, int *);
 const char *log_level_name(int);
 
@@ -39,10 +37,9 @@ void	 log_job_line(const char *job, const char *instance, int num,
 /*
  * stderr is written without blocking through one queue: job lines are
  * queued and written when the reader of a pipe flushes; drover's own
- * messages are queued and flushed at once.  log_pending() tells how much
+ * messages are queued and flushed at once.  log_flush() returns how much
  * waits, so output.c stops reading job pipes while stderr is slow.
  */
-size_t	 log_pending(void);
 /* Called whenever a flush leaves bytes queued: the loop must watch fd 2. */
 void	 log_on_pending(void (*)(void *), void *);
 size_t	 log_flush(void);		/* returns what is still pending */

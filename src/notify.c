@@ -161,14 +161,6 @@ notify_stopping(struct drover *d, int64_t worst_ms)
 	    "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long)worst_ms * 1000);
 }
 
-void
-notify_extend(struct drover *d, int64_t ms)
-{
-	if (!notify_enabled())
-		return;
-	sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long)ms * 1000);
-}
-
 /*
  * The NOTIFY_SOCKET drover serves to its own jobs (ready = notify): a
  * datagram socket in the abstract namespace with SO_PASSCRED.  A message

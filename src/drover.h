@@ -166,7 +166,6 @@ struct instance {
 
 	/* the current run */
 	pid_t		 pid;
-	int		 pidfd;
 	int		 rflags;
 	int		 wstatus;
 	int64_t		 run_start;	/* monotonic */
@@ -338,6 +337,7 @@ bool	 shutdown_may_start(struct instance *);
 int	 spawn_instance(struct instance *, char *err, size_t errsz);
 void	 spawn_kill(struct instance *, int sig, bool tree);
 bool	 spawn_tree_empty(struct instance *);
+void	 spawn_reserve_slots(void);
 void	 spawn_close_run(struct instance *);
 
 /* cgroup.c */

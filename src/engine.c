@@ -178,7 +178,6 @@ instance_new(struct drover *d, struct job *j, int idx)
 	in->pc = &j->cfg->procs[idx];
 	in->name = in->pc->name;
 	in->state = JS_STOPPED;
-	in->pidfd = -1;
 	in->out.fd = in->err.fd = -1;
 	in->out.in = in->err.in = in;
 	in->err.is_err = true;

@@ -453,6 +453,7 @@ main(int argc, char **argv)
 	int		 rc;
 
 	std_fds();
+	spawn_reserve_slots();
 	parse_options(argc, argv, &o);
 	log_init(o.level, o.debug);
 	memset(&d, 0, sizeof(d));

@@ -2,11 +2,15 @@
  * spawn.c: start one run of an instance, and signal it (SPEC 3).
  *
  * Everything that can block or allocate (PATH lookup, environment, groups)
- * happens before fork.  Signals are blocked around fork; the child resets
- * every disposition and its mask, makes its own session, joins its cgroup
- * leaf, applies limits, user, umask and directory, takes exactly fds 0-2
- * and execs.  A failure in the child comes back through a close-on-exec
- * status pipe as {stage, errno}: EOF means exec succeeded.
+ * happens before the clone.  The child shares our memory and our fd table
+ * and we sleep until it has exec'd or died, as with vfork.  It first takes
+ * a private fd table holding only fds 0-5 (fds 3-5 are slots reserved at
+ * start-up, where we put its stdin, stdout and stderr just before the
+ * clone), so that its cost and the table the job keeps do not grow with
+ * the number of jobs.  Then it resets every signal disposition and its
+ * mask, makes its own session, joins its cgroup leaf, applies limits,
+ * user, umask and directory, moves fds 3-5 to 0-2 and execs.  A failure
+ * is left in our memory as {stage, errno} before the child exits.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -46,9 +50,13 @@ static const char *const stage_names[ST__MAX] = {
 };
 
 struct spawn_err {
-	int	stage;
+	int	stage;		/* -1: none */
 	int	err;
 };
+
+/* fds 3-5: the child's stdin, stdout and stderr on their way to 0-2 */
+#define SLOT_FIRST	3
+#define SLOT_END	6
 
 /* What the child needs, all prepared before fork. */
 struct spawn_ctx {
@@ -60,8 +68,8 @@ struct spawn_ctx {
 	int			 ngroups;
 	int			 fds[3];
 	int			 cg_fd;
-	int			 status_fd;
 	const struct rlimit_saved *nofile;
+	volatile struct spawn_err err;	/* written by the child */
 };
 
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -201,18 +209,37 @@ build_groups(const struct job_config *c, gid_t **groups, int *ngroups)
 }
 
 static void __attribute__((noreturn))
-child_fail(int fd, int stage)
+child_fail(struct spawn_ctx *x, int stage)
 {
-	struct spawn_err	e = { stage, errno };
-	ssize_t			r;
-
-	r = write(fd, &e, sizeof(e));
-	(void)r;
+	x->err.err = errno;
+	x->err.stage = stage;
 	_exit(127);
 }
 
+/*
+ * Leave the fd table we share with drover for one holding fds 0 to
+ * SLOT_END - 1 only.  With CLOSE_RANGE_UNSHARE the kernel copies just
+ * those, whatever drover holds; older kernels copy the whole table first.
+ */
 static void
-child_rlimit(int fd, int resource, const struct job_limit *l)
+child_own_fds(struct spawn_ctx *x)
+{
+	struct rlimit	rl;
+	rlim_t		fd;
+
+	if (syscall(SYS_close_range, (unsigned)SLOT_END, ~0U,
+	    2U /* CLOSE_RANGE_UNSHARE */) == 0)
+		return;
+	if (unshare(CLONE_FILES) == -1)
+		child_fail(x, ST_DUP);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur > 1 << 20)
+		rl.rlim_cur = 1 << 20;
+	for (fd = SLOT_END; fd < rl.rlim_cur; fd++)
+		(void)close((int)fd);
+}
+
+static void
+child_rlimit(struct spawn_ctx *x, int resource, const struct job_limit *l)
 {
 	struct rlimit	rl;
 
@@ -221,7 +248,7 @@ child_rlimit(int fd, int resource, const struct job_limit *l)
 	rl.rlim_cur = rl.rlim_max = l->value == LIMIT_INFINITY ?
 	    RLIM_INFINITY : (rlim_t)l->value;
 	if (setrlimit(resource, &rl) == -1)
-		child_fail(fd, ST_RLIMIT);
+		child_fail(x, ST_RLIMIT);
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
@@ -234,6 +261,10 @@ child_exec(struct spawn_ctx *x)
 	sigset_t		 none;
 	int			 sig, i;
 
+	/* join the leaf through our fd table, before leaving it */
+	if (x->cg_fd != -1 && write(x->cg_fd, "0", 1) != 1)
+		child_fail(x, ST_CGROUP);
+	child_own_fds(x);	/* before anything changes an fd */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
@@ -242,62 +273,50 @@ child_exec(struct spawn_ctx *x)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	if (setsid() == -1)
-		child_fail(x->status_fd, ST_SETSID);
-	if (x->cg_fd != -1 && write(x->cg_fd, "0", 1) != 1)
-		child_fail(x->status_fd, ST_CGROUP);
+		child_fail(x, ST_SETSID);
 	if (x->nofile->set) {
 		/* drover raised its own soft limit; jobs get the original */
 		rl.rlim_cur = (rlim_t)x->nofile->cur;
 		rl.rlim_max = (rlim_t)x->nofile->max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	child_rlimit(x->status_fd, RLIMIT_NOFILE, &c->limit_nofile);
-	child_rlimit(x->status_fd, RLIMIT_CORE, &c->limit_core);
-	child_rlimit(x->status_fd, RLIMIT_NPROC, &c->limit_nproc);
-	child_rlimit(x->status_fd, RLIMIT_AS, &c->limit_as);
+	child_rlimit(x, RLIMIT_NOFILE, &c->limit_nofile);
+	child_rlimit(x, RLIMIT_CORE, &c->limit_core);
+	child_rlimit(x, RLIMIT_NPROC, &c->limit_nproc);
+	child_rlimit(x, RLIMIT_AS, &c->limit_as);
 	if (c->user != NULL) {
 		if (setgroups((size_t)x->ngroups, x->groups) == -1)
-			child_fail(x->status_fd, ST_GROUPS);
+			child_fail(x, ST_GROUPS);
 		if (setresgid(c->gid, c->gid, c->gid) == -1)
-			child_fail(x->status_fd, ST_SETGID);
+			child_fail(x, ST_SETGID);
 		if (setresuid(c->uid, c->uid, c->uid) == -1)
-			child_fail(x->status_fd, ST_SETUID);
+			child_fail(x, ST_SETUID);
 	}
 	if (c->umask >= 0)
 		umask((mode_t)c->umask);
 	if (x->pc->directory != NULL && chdir(x->pc->directory) == -1)
-		child_fail(x->status_fd, ST_CHDIR);
-	for (i = 0; i < 3; i++) {
-		if (x->fds[i] == i) {
-			/* inherited as is: make sure it survives exec */
-			if (fcntl(i, F_SETFD, 0) == -1)
-				child_fail(x->status_fd, ST_DUP);
-		} else if (dup2(x->fds[i], i) == -1)
-			child_fail(x->status_fd, ST_DUP);
-	}
-	/* belt and braces: nothing but 0-2 survives exec */
-	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */)
-	    == -1) {
-		for (i = 3; i < 1024; i++)
-			if (i != x->status_fd)
-				(void)fcntl(i, F_SETFD, FD_CLOEXEC);
-	}
+		child_fail(x, ST_CHDIR);
+	for (i = 0; i < 3; i++)
+		if (dup2(SLOT_FIRST + i, i) == -1)
+			child_fail(x, ST_DUP);
+	for (i = SLOT_FIRST; i < SLOT_END; i++)
+		(void)close(i);
 	execve(x->path, x->pc->argv, x->envp);
-	child_fail(x->status_fd, ST_EXEC);
+	child_fail(x, ST_EXEC);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
-#define SPAWN_VFORK	0	/* ASan does not follow a child on our stack */
+#define SPAWN_CLONE	0	/* ASan does not follow a child on our stack */
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define SPAWN_VFORK	0
+#define SPAWN_CLONE	0
 #endif
 #endif
-#ifndef SPAWN_VFORK
-#define SPAWN_VFORK	1
+#ifndef SPAWN_CLONE
+#define SPAWN_CLONE	1
 #endif
 
-#if SPAWN_VFORK
+#if SPAWN_CLONE
 /* The child's stack: we are suspended until it execs or exits, so one
  * stack serves every spawn. */
 static char	child_stack[64 * 1024] __attribute__((aligned(16)));
@@ -310,23 +329,23 @@ child_entry(void *arg)
 #endif
 
 /*
- * fork() copies the whole daemon's page tables for a child that execs at
- * once: with thousands of jobs that is most of the cost of a spawn.  Like
- * posix_spawn, share our memory and sleep until the child has exec'd or
- * died (CLONE_VM | CLONE_VFORK).  The child touches nothing of ours but
- * its stack and errno; signals are blocked and its dispositions are its
- * own (no CLONE_SIGHAND).
+ * fork() would copy the daemon's page tables and fd table for a child that
+ * execs at once: with thousands of jobs that is most of the cost of a
+ * spawn.  Share both and sleep until the child has exec'd or died
+ * (CLONE_VM | CLONE_VFORK | CLONE_FILES); child_own_fds() then copies only
+ * what the job needs.  The child touches nothing of ours but its stack,
+ * errno and x->err; signals are blocked and its dispositions are its own
+ * (no CLONE_SIGHAND).  Under ASan, plain vfork(): same protocol, but the
+ * child copies our fd table.
  */
 static pid_t
-spawn_fork(struct spawn_ctx *x)
+spawn_clone(struct spawn_ctx *x)
 {
-#if SPAWN_VFORK
-	/* errno is shared too: the child's failures may change it, but the
-	 * parent reads it only when clone itself failed */
+#if SPAWN_CLONE
 	return clone(child_entry, child_stack + sizeof(child_stack),
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, x);
+	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
 #else
-	pid_t	pid = fork();
+	pid_t	pid = vfork();
 
 	if (pid == 0)
 		child_exec(x);
@@ -342,56 +361,98 @@ ctx_free(struct spawn_ctx *x)
 	free(x->groups);
 }
 
-static int
-pidfd_open_compat(pid_t pid)
+/*
+ * Take fds 3-5 for the child's standard fds (at start-up, before anything
+ * else opens an fd).  They hold /dev/null, close-on-exec, between spawns.
+ */
+void
+spawn_reserve_slots(void)
 {
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
+	int	fd, i;
+
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		fatal("/dev/null");
+	for (i = SLOT_FIRST; i < SLOT_END; i++)
+		if (fd != i && dup3(fd, i, O_CLOEXEC) == -1)
+			fatal("dup3");
+	if (fd >= SLOT_END)
+		close(fd);
 }
 
-/* After fork: wait for exec or for the child's report of what failed. */
+/* Put the child's fds in the slots, or (fds NULL) /dev/null back. */
 static int
-read_status(int fd, pid_t pid, struct instance *in, struct spawn_ctx *x,
-    char *err, size_t errsz)
+slots_fill(const int fds[3], int devnull)
 {
-	struct spawn_err	e;
-	ssize_t			n;
-	int			st;
+	int	i;
 
-	do
-		n = read(fd, &e, sizeof(e));
-	while (n == -1 && errno == EINTR);
-	if (n == 0)
-		return 0;
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(e)) {
-		snprintf(err, errsz, "spawn: lost the child's status");
-		return -1;
-	}
-	switch (e.stage) {
+	for (i = 0; i < 3; i++)
+		if (dup3(fds != NULL ? fds[i] : devnull, SLOT_FIRST + i,
+		    O_CLOEXEC) == -1)
+			return -1;
+	return 0;
+}
+
+/* The child died before exec: its story, from x->err. */
+static void
+spawn_error(struct instance *in, struct spawn_ctx *x, char *err,
+    size_t errsz)
+{
+	int	stage = x->err.stage, e = x->err.err;
+
+	switch (stage) {
 	case ST_EXEC:
-		snprintf(err, errsz, "exec %s: %s", x->path, strerror(e.err));
+		snprintf(err, errsz, "exec %s: %s", x->path, strerror(e));
 		break;
 	case ST_CHDIR:
 		snprintf(err, errsz, "chdir %s: %s", x->pc->directory,
-		    strerror(e.err));
+		    strerror(e));
 		break;
 	case ST_SETUID:
 	case ST_SETGID:
 	case ST_GROUPS:
-		snprintf(err, errsz, "%s %s: %s", stage_names[e.stage],
-		    in->job->cfg->user, strerror(e.err));
+		snprintf(err, errsz, "%s %s: %s", stage_names[stage],
+		    in->job->cfg->user, strerror(e));
 		break;
 	default:
-		snprintf(err, errsz, "%s: %s", e.stage >= 0 && e.stage <
-		    ST__MAX ? stage_names[e.stage] : "spawn", strerror(e.err));
+		snprintf(err, errsz, "%s: %s", stage >= 0 && stage < ST__MAX ?
+		    stage_names[stage] : "spawn", strerror(e));
 	}
-	return -1;
+}
+
+/* Clone and wait for the exec; the pid, or -1 with err filled in. */
+static pid_t
+spawn_run(struct instance *in, struct spawn_ctx *x, char *err, size_t errsz)
+{
+	sigset_t	all, old;
+	pid_t		pid;
+	int		st, saved;
+
+	if (slots_fill(x->fds, in->d->d_devnull) == -1) {
+		snprintf(err, errsz, "dup3: %s", strerror(errno));
+		(void)slots_fill(NULL, in->d->d_devnull);
+		return -1;
+	}
+	x->err.stage = -1;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = spawn_clone(x);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* the slots hold the only other copies of the job's pipe ends */
+	if (slots_fill(NULL, in->d->d_devnull) == -1)
+		fatal("dup3 /dev/null");
+	if (pid == -1) {
+		/* a fork, as far as the operator is concerned */
+		snprintf(err, errsz, "fork: %s", strerror(saved));
+		return -1;
+	}
+	if (x->err.stage != -1) {
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
+		spawn_error(in, x, err, errsz);
+		return -1;
+	}
+	return pid;
 }
 
 /* Start a run: 0 with in->pid set, or -1 with a message in err. */
@@ -400,8 +461,7 @@ spawn_instance(struct instance *in, char *err, size_t errsz)
 {
 	struct drover	*d = in->d;
 	struct spawn_ctx x;
-	sigset_t	 all, old;
-	int		 sp[2], closefds[4] = { -1, -1, -1, -1 }, i, rc = -1;
+	int		 closefds[4] = { -1, -1, -1, -1 }, i, rc = -1;
 	pid_t		 pid;
 
 	memset(&x, 0, sizeof(x));
@@ -426,32 +486,12 @@ spawn_instance(struct instance *in, char *err, size_t errsz)
 	}
 	if (d->d_cg_base != NULL && cgroup_prepare(in, &x.cg_fd) == -1)
 		log_warn("%s: cgroup", in->name);	/* run without one */
-	if (pipe2(sp, O_CLOEXEC) == -1) {
-		snprintf(err, errsz, "status pipe: %s", strerror(errno));
+	if ((pid = spawn_run(in, &x, err, errsz)) == -1) {
 		output_force_close(in);
 		goto closeall;
 	}
-	x.status_fd = sp[1];
-
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = spawn_fork(&x);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(sp[1]);
-	if (pid == -1) {
-		snprintf(err, errsz, "fork: %s", strerror(errno));
-		close(sp[0]);
-		output_force_close(in);
-		goto closeall;
-	}
-	rc = read_status(sp[0], pid, in, &x, err, errsz);
-	close(sp[0]);
-	if (rc == -1) {
-		output_force_close(in);
-		goto closeall;
-	}
+	rc = 0;
 	in->pid = pid;
-	in->pidfd = pidfd_open_compat(pid);
 	in->rflags = RUN_ACTIVE;
 	in->run_start = d->d_ops->now();
 	in->run_start_wall = d->d_ops->wallclock();
@@ -472,8 +512,9 @@ out:
 }
 
 /*
- * Signal the main process (through its pidfd, so a recycled pid is never
- * hit) or the whole tree (its cgroup, or its process group without one).
+ * Signal the main process or the whole tree (its cgroup, or its process
+ * group without one).  The main process's pid cannot be recycled before we
+ * reap it (we are its parent), and we never signal it after.
  */
 void
 spawn_kill(struct instance *in, int sig, bool tree)
@@ -492,12 +533,6 @@ spawn_kill(struct instance *in, int sig, bool tree)
 	}
 	if (in->rflags & RUN_REAPED)
 		return;
-	if (in->pidfd != -1) {
-		if (syscall(SYS_pidfd_send_signal, in->pidfd, sig, NULL, 0)
-		    == -1 && errno != ESRCH)
-			log_warn("%s: pidfd_send_signal %d", in->name, sig);
-		return;
-	}
 	if (kill(in->pid, sig) == -1 && errno != ESRCH)
 		log_warn("%s: kill %d %ld", in->name, sig, (long)in->pid);
 }
@@ -511,7 +546,7 @@ spawn_tree_empty(struct instance *in)
 	return kill(-in->pid, 0) == -1 && errno == ESRCH;
 }
 
-/* The run is over: drop its pid, pidfd and pipes. */
+/* The run is over: drop its pid and pipes. */
 void
 spawn_close_run(struct instance *in)
 {
@@ -519,10 +554,6 @@ spawn_close_run(struct instance *in)
 
 	pidmap_del(d, in);
 	output_force_close(in);
-	if (in->pidfd != -1) {
-		close(in->pidfd);
-		in->pidfd = -1;
-	}
 	if (d->d_nactive > 0)
 		d->d_nactive--;
 }

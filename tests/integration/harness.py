@@ -72,6 +72,17 @@ def descendants_of(pid):
     return seen
 
 
+
+def sanitized():
+    """Is drover built with AddressSanitizer?  (RSS figures then mean
+    nothing, and spawning takes the vfork() path.)"""
+    try:
+        with open(DROVER, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return b"libasan" in data or b"__asan_init" in data
+
 class Drover:
     """A drover process on a config written into a fresh directory."""
 

@@ -80,6 +80,30 @@ class ServiceTest(harness.DroverTest):
         d.signal(signal.SIGTERM)
         d.wait_exit()
 
+    def test_child_fd_table_does_not_grow_with_drover(self):
+        # 300 services with log pipes: drover holds 600+ fds; a job spawned
+        # after them must still get a fresh, small fd table (FDSize 64),
+        # not a copy of drover's (which the kernel never shrinks)
+        d = self.drover("""
+            [service:s]
+            command = /bin/sleep 1000
+            numprocs = 300
+            [task:fds]
+            command = /bin/sh -c 'ls /proc/self/fd > @DIR@/fds.tmp; grep FDSize /proc/$$/status >> @DIR@/fds.tmp; mv @DIR@/fds.tmp @DIR@/fds'
+            after = s
+            """)
+        self.wait_file("fds", timeout=30)
+        lines = self.read_lines("fds")
+        fds = sorted(int(x) for x in lines if x.isdigit())
+        self.assertEqual(fds[:3], [0, 1, 2])
+        self.assertLessEqual(len(fds), 4, fds)
+        self.assertGreater(len(os.listdir("/proc/%d/fd" % d.pid)), 600)
+        size = int(lines[-1].split()[1])
+        if not harness.sanitized():  # the vfork() path copies the table
+            self.assertLessEqual(size, 64, lines)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
     def test_child_environment_and_stdin(self):
         d = self.drover("""
             [drover]

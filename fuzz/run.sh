@@ -11,16 +11,19 @@ FLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-
 LIBS="$(pkg-config --cflags --libs libsystemd inih)"
 common="$top/src/value.c $top/src/xmalloc.c $top/src/log.c"
 config="$top/src/config.c $top/src/config_read.c $top/src/config_keys.c $top/src/config_job.c $top/src/validate.c"
+JANSSON="$(pkg-config --cflags --libs jansson)"
 
 build() {	# name sources...
 	name=$1; shift
 	$CC $FLAGS "$top/fuzz/$name.c" "$@" $LIBS -o "$out/$name"
 }
-run() {
+run() {	# name: corpus fuzz/corpus/NAME, dictionary fuzz/NAME.dict if any
 	name=$1
+	dict="$top/fuzz/${name#fuzz_}.dict"
 	mkdir -p "$out/corpus-$name"
 	echo "fuzz: $name for ${secs}s"
-	"$out/$name" -max_total_time="$secs" -print_final_stats=1 \
+	if [ -f "$dict" ]; then set -- "-dict=$dict"; else set --; fi
+	"$out/$name" -max_total_time="$secs" -print_final_stats=1 "$@" \
 	    "$out/corpus-$name" "$top/fuzz/corpus/${name#fuzz_}" 2>"$out/$name.log" ||
 	    { tail -50 "$out/$name.log"; exit 1; }
 	grep -E '^stat::number_of_executed_units|Done [0-9]+ runs' "$out/$name.log" | tail -1
@@ -32,3 +35,7 @@ if [ -f "$top/fuzz/fuzz_config.c" ]; then
 	build fuzz_config $common $config
 	run fuzz_config
 fi
+build fuzz_control $common "$top/src/control_proto.c" $JANSSON
+run fuzz_control
+build fuzz_notify $common "$top/src/notify_proto.c"
+run fuzz_notify

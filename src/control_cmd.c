@@ -1,7 +1,7 @@
 /*
- * control_cmd.c: control requests (droverctl(1) documents the protocol):
- * checking a request, resolving names into instances, acting through
- * instance_event(), and building the replies with jansson.
+ * control_cmd.c: control requests (droverctl(1) documents the protocol),
+ * once control_proto.c has decoded them: resolving names into instances,
+ * acting through instance_event(), and building the replies with jansson.
  *
  * stop replies once every named instance has settled (no run, not
  * queued); start, restart and run once each one is up, queued for a slot,
@@ -23,6 +23,7 @@
 
 #include "control.h"
 #include "control_int.h"
+#include "control_proto.h"
 #include "drover.h"
 #include "log.h"
 #include "value.h"
@@ -33,42 +34,32 @@ struct ivec {
 	size_t		  n;
 };
 
-struct request {
-	const char	 *cmd;
-	const char	**args;
-	size_t		  nargs;
-	bool		  wait;
-	json_t		 *id;		/* echoed back, borrowed */
-};
-
+/* What to do with a decoded request (control_proto.c checked its syntax). */
 struct command {
-	const char	*name;
-	int		 min, max;	/* arguments; max -1: any number */
 	bool		 in_shutdown;	/* allowed while shutting down */
-	json_t		*(*fn)(struct ctl_conn *, struct request *);
-	const char	*usage;
+	json_t		*(*fn)(struct ctl_conn *, struct ctl_request *);
 };
 
-static json_t	*cmd_status(struct ctl_conn *, struct request *);
-static json_t	*cmd_start(struct ctl_conn *, struct request *);
-static json_t	*cmd_stop(struct ctl_conn *, struct request *);
-static json_t	*cmd_restart(struct ctl_conn *, struct request *);
-static json_t	*cmd_run(struct ctl_conn *, struct request *);
-static json_t	*cmd_signal(struct ctl_conn *, struct request *);
-static json_t	*cmd_reload(struct ctl_conn *, struct request *);
-static json_t	*cmd_shutdown(struct ctl_conn *, struct request *);
-static json_t	*cmd_version(struct ctl_conn *, struct request *);
+static json_t	*cmd_status(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_start(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_stop(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_restart(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_run(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_signal(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_reload(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_shutdown(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_version(struct ctl_conn *, struct ctl_request *);
 
-static const struct command commands[] = {
-	{ "status", 0, -1, true, cmd_status, "status [NAME...]" },
-	{ "start", 1, -1, false, cmd_start, "start NAME..." },
-	{ "stop", 1, -1, true, cmd_stop, "stop NAME..." },
-	{ "restart", 1, -1, false, cmd_restart, "restart NAME..." },
-	{ "run", 1, -1, false, cmd_run, "run TASK..." },
-	{ "signal", 2, 2, true, cmd_signal, "signal NAME SIGNAL" },
-	{ "reload", 0, 0, false, cmd_reload, "reload" },
-	{ "shutdown", 0, 0, true, cmd_shutdown, "shutdown" },
-	{ "version", 0, 0, true, cmd_version, "version" },
+static const struct command commands[CTL__MAX] = {
+	[CTL_STATUS] = { true, cmd_status },
+	[CTL_START] = { false, cmd_start },
+	[CTL_STOP] = { true, cmd_stop },
+	[CTL_RESTART] = { false, cmd_restart },
+	[CTL_RUN] = { false, cmd_run },
+	[CTL_SIGNAL] = { true, cmd_signal },
+	[CTL_RELOAD] = { false, cmd_reload },
+	[CTL_SHUTDOWN] = { true, cmd_shutdown },
+	[CTL_VERSION] = { true, cmd_version },
 };
 
 static const char *const sd_phase_names[] = {
@@ -111,20 +102,20 @@ jset(json_t *o, const char *key, json_t *v)
 }
 
 static json_t *
-reply_new(const struct request *r, bool ok)
+reply_new(const struct ctl_request *r, bool ok)
 {
 	json_t	*o = json_object();
 
 	jset(o, "ok", json_boolean(ok));
-	if (r != NULL && r->cmd != NULL)
-		jset(o, "cmd", jstr(r->cmd));
-	if (r != NULL && r->id != NULL)
-		json_object_set(o, "id", r->id);
+	if (r != NULL && r->cr_cmd != NULL)
+		jset(o, "cmd", jstr(r->cr_cmd));
+	if (r != NULL && r->cr_id != NULL)
+		json_object_set(o, "id", r->cr_id);
 	return o;
 }
 
 static json_t * __attribute__((format(printf, 3, 0)))
-reply_verror(const struct request *r, const char *code, const char *fmt,
+reply_verror(const struct ctl_request *r, const char *code, const char *fmt,
     va_list ap)
 {
 	json_t	*o = reply_new(r, false);
@@ -150,7 +141,7 @@ ctl_reply_error(const char *code, const char *fmt, ...)
 
 /* A failed reply to request r, logged with the peer. */
 static json_t * __attribute__((format(printf, 4, 5)))
-reply_fail(struct ctl_conn *cc, const struct request *r, const char *code,
+reply_fail(struct ctl_conn *cc, const struct ctl_request *r, const char *code,
     const char *fmt, ...)
 {
 	va_list	 ap;
@@ -452,7 +443,7 @@ resolve_one(struct drover *d, const char *name, struct ivec *v)
 
 /* "unknown-job", with the closest name when there is one. */
 static json_t *
-unknown_name(struct ctl_conn *cc, struct request *r, const char *name)
+unknown_name(struct ctl_conn *cc, struct ctl_request *r, const char *name)
 {
 	struct drover	 *d = cc->cc_ctl->c_d;
 	const char	**cand;
@@ -480,15 +471,15 @@ unknown_name(struct ctl_conn *cc, struct request *r, const char *name)
 
 /* The request's NAMEs (from arg first on); NULL, or the error reply. */
 static json_t *
-resolve(struct ctl_conn *cc, struct request *r, size_t first,
+resolve(struct ctl_conn *cc, struct ctl_request *r, size_t first,
     size_t last, struct ivec *v)
 {
 	struct drover	*d = cc->cc_ctl->c_d;
 	size_t		 i;
 
 	for (i = first; i < last; i++)
-		if (!resolve_one(d, r->args[i], v))
-			return unknown_name(cc, r, r->args[i]);
+		if (!resolve_one(d, r->cr_args[i], v))
+			return unknown_name(cc, r, r->cr_args[i]);
 	return NULL;
 }
 
@@ -635,7 +626,7 @@ ctl_wait_free(struct ctl_wait *w)
 
 /* Reply now (settled, or --no-wait), or wait for the instances. */
 static json_t *
-wait_or_reply(struct ctl_conn *cc, struct request *r, struct ivec *v,
+wait_or_reply(struct ctl_conn *cc, struct ctl_request *r, struct ivec *v,
     int kind, int64_t bound)
 {
 	struct ctl_wait	*w = xcalloc(1, sizeof(*w));
@@ -649,7 +640,7 @@ wait_or_reply(struct ctl_conn *cc, struct request *r, struct ivec *v,
 	w->w_names = strv_new();
 	for (i = 0; i < v->n; i++)
 		strv_push(&w->w_names, v->v[i]->name);
-	if (!r->wait) {
+	if (!r->cr_wait) {
 		o = w->w_reply;
 		w->w_reply = NULL;
 		jset(o, "instances", instances_json(cc->cc_ctl->c_d, v));
@@ -705,17 +696,17 @@ bound_start(const struct ivec *v)
 /* --- commands ------------------------------------------------------------- */
 
 static json_t *
-cmd_status(struct ctl_conn *cc, struct request *r)
+cmd_status(struct ctl_conn *cc, struct ctl_request *r)
 {
 	struct drover	*d = cc->cc_ctl->c_d;
 	struct ivec	 v = { NULL, 0 };
 	json_t		*o;
 	int		 i;
 
-	if (r->nargs == 0) {
+	if (r->cr_nargs == 0) {
 		for (i = 0; i < d->d_njobs; i++)
 			ivec_add_job(&v, d->d_jobs[i]);
-	} else if ((o = resolve(cc, r, 0, r->nargs, &v)) != NULL) {
+	} else if ((o = resolve(cc, r, 0, r->cr_nargs, &v)) != NULL) {
 		free(v.v);
 		return o;
 	}
@@ -728,14 +719,14 @@ cmd_status(struct ctl_conn *cc, struct request *r)
 
 /* Post ev to every named instance, then reply or wait. */
 static json_t *
-act(struct ctl_conn *cc, struct request *r, enum ievent ev)
+act(struct ctl_conn *cc, struct ctl_request *r, enum ievent ev)
 {
 	struct ivec	 v = { NULL, 0 };
 	json_t		*o;
 	int64_t		 bound;
 	size_t		 i;
 
-	if ((o = resolve(cc, r, 0, r->nargs, &v)) != NULL) {
+	if ((o = resolve(cc, r, 0, r->cr_nargs, &v)) != NULL) {
 		free(v.v);
 		return o;
 	}
@@ -747,32 +738,32 @@ act(struct ctl_conn *cc, struct request *r, enum ievent ev)
 }
 
 static json_t *
-cmd_start(struct ctl_conn *cc, struct request *r)
+cmd_start(struct ctl_conn *cc, struct ctl_request *r)
 {
 	return act(cc, r, IE_START);
 }
 
 static json_t *
-cmd_stop(struct ctl_conn *cc, struct request *r)
+cmd_stop(struct ctl_conn *cc, struct ctl_request *r)
 {
 	return act(cc, r, IE_STOP);
 }
 
 static json_t *
-cmd_restart(struct ctl_conn *cc, struct request *r)
+cmd_restart(struct ctl_conn *cc, struct ctl_request *r)
 {
 	return act(cc, r, IE_RESTART);
 }
 
 /* Trigger tasks now (through the scheduler and its bounds). */
 static json_t *
-cmd_run(struct ctl_conn *cc, struct request *r)
+cmd_run(struct ctl_conn *cc, struct ctl_request *r)
 {
 	struct ivec	 v = { NULL, 0 };
 	json_t		*o;
 	size_t		 i;
 
-	if ((o = resolve(cc, r, 0, r->nargs, &v)) != NULL) {
+	if ((o = resolve(cc, r, 0, r->cr_nargs, &v)) != NULL) {
 		free(v.v);
 		return o;
 	}
@@ -789,18 +780,15 @@ cmd_run(struct ctl_conn *cc, struct request *r)
 
 /* Send a signal to the main process of every named instance that runs. */
 static json_t *
-cmd_signal(struct ctl_conn *cc, struct request *r)
+cmd_signal(struct ctl_conn *cc, struct ctl_request *r)
 {
 	struct drover	*d = cc->cc_ctl->c_d;
 	struct ivec	 v = { NULL, 0 };
 	json_t		*o;
 	char		 sent[400] = "";
 	size_t		 i, len;
-	int		 sig;
+	int		 sig = r->cr_signal;
 
-	if (value_signal(r->args[1], &sig) == -1)
-		return reply_fail(cc, r, CTL_E_BAD_REQUEST, "unknown signal "
-		    "'%s'", r->args[1]);
 	if ((o = resolve(cc, r, 0, 1, &v)) != NULL) {
 		free(v.v);
 		return o;
@@ -815,7 +803,7 @@ cmd_signal(struct ctl_conn *cc, struct request *r)
 	}
 	if (sent[0] == '\0')
 		o = reply_fail(cc, r, CTL_E_FAILED, "%s: not running",
-		    r->args[0]);
+		    r->cr_args[0]);
 	else {
 		o = reply_new(r, true);
 		jset(o, "message", jstr(sent));
@@ -828,7 +816,7 @@ cmd_signal(struct ctl_conn *cc, struct request *r)
 }
 
 static json_t *
-cmd_reload(struct ctl_conn *cc, struct request *r)
+cmd_reload(struct ctl_conn *cc, struct ctl_request *r)
 {
 	char	err[512] = "";
 	json_t	*o;
@@ -842,7 +830,7 @@ cmd_reload(struct ctl_conn *cc, struct request *r)
 }
 
 static json_t *
-cmd_shutdown(struct ctl_conn *cc, struct request *r)
+cmd_shutdown(struct ctl_conn *cc, struct ctl_request *r)
 {
 	struct drover	*d = cc->cc_ctl->c_d;
 	json_t		*o = reply_new(r, true);
@@ -857,7 +845,7 @@ cmd_shutdown(struct ctl_conn *cc, struct request *r)
 }
 
 static json_t *
-cmd_version(struct ctl_conn *cc, struct request *r)
+cmd_version(struct ctl_conn *cc, struct ctl_request *r)
 {
 	json_t	*o = reply_new(r, true);
 
@@ -868,48 +856,17 @@ cmd_version(struct ctl_conn *cc, struct request *r)
 
 /* --- requests ------------------------------------------------------------- */
 
-/* Check the shape of a request; the error text, or NULL. */
-static const char *
-request_parse(json_t *req, struct request *r)
-{
-	json_t	*cmd, *args, *wait, *a;
-	size_t	 i;
-
-	if (!json_is_object(req))
-		return "a request is a JSON object";
-	r->id = json_object_get(req, "id");
-	cmd = json_object_get(req, "cmd");
-	if (!json_is_string(cmd))
-		return "\"cmd\" must be a string";
-	r->cmd = json_string_value(cmd);
-	args = json_object_get(req, "args");
-	if (args != NULL && !json_is_array(args))
-		return "\"args\" must be an array of strings";
-	r->nargs = json_array_size(args);
-	r->args = xcalloc(r->nargs + 1, sizeof(*r->args));
-	json_array_foreach(args, i, a) {
-		if (!json_is_string(a) || json_string_length(a) == 0)
-			return "\"args\" must be an array of non-empty strings";
-		r->args[i] = json_string_value(a);
-	}
-	wait = json_object_get(req, "wait");
-	if (wait != NULL && !json_is_boolean(wait))
-		return "\"wait\" must be true or false";
-	r->wait = wait == NULL || json_is_true(wait);
-	return NULL;
-}
-
 /* "stop web worker:*" for the log, escaped. */
 static void
-log_request(struct ctl_conn *cc, const struct request *r)
+log_request(struct ctl_conn *cc, const struct ctl_request *r)
 {
 	char	raw[512], esc[1024];
 	size_t	i, len;
 
-	snprintf(raw, sizeof(raw), "%s", r->cmd);
-	for (i = 0; i < r->nargs; i++) {
+	snprintf(raw, sizeof(raw), "%s", r->cr_cmd);
+	for (i = 0; i < r->cr_nargs; i++) {
 		len = strlen(raw);
-		snprintf(raw + len, sizeof(raw) - len, " %s", r->args[i]);
+		snprintf(raw + len, sizeof(raw) - len, " %s", r->cr_args[i]);
 	}
 	log_escape(esc, sizeof(esc), raw, strlen(raw));
 	log_info("control: uid %u pid %ld: %s", (unsigned)cc->cc_uid,
@@ -917,63 +874,36 @@ log_request(struct ctl_conn *cc, const struct request *r)
 }
 
 static json_t *
-dispatch(struct ctl_conn *cc, struct request *r)
+dispatch(struct ctl_conn *cc, struct ctl_request *r)
 {
 	struct drover		*d = cc->cc_ctl->c_d;
-	const struct command	*c;
-	size_t			 i;
+	const struct command	*c = &commands[r->cr_which];
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, r->cmd) == 0)
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0]))
-		return reply_fail(cc, r, CTL_E_BAD_REQUEST, "unknown command "
-		    "'%s'", r->cmd);
-	c = &commands[i];
-	if (r->nargs < (size_t)c->min || (c->max >= 0 &&
-	    r->nargs > (size_t)c->max))
-		return reply_fail(cc, r, CTL_E_BAD_REQUEST, "usage: %s",
-		    c->usage);
 	if (!c->in_shutdown && d->d_sd_phase != SD_NONE)
 		return reply_fail(cc, r, CTL_E_SHUTTING_DOWN, "drover is "
-		    "shutting down: %s refused", c->name);
+		    "shutting down: %s refused", r->cr_cmd);
 	return c->fn(cc, r);
 }
 
-/* One request line: parse, check, run, reply (or begin a wait). */
+/* One request line: decode, run, reply (or begin a wait). */
 void
 ctl_cmd_line(struct ctl_conn *cc, const char *line, size_t len)
 {
-	struct request	 r;
-	json_error_t	 jerr;
-	json_t		*req, *reply;
-	const char	*err;
+	struct ctl_request	 r;
+	json_t			*reply = NULL;
 
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
-	    line[len - 1] == '\t'))
-		len--;
-	if (len == 0)
-		return;			/* blank lines are ignored */
-	memset(&r, 0, sizeof(r));
-	if (memchr(line, '\0', len) != NULL) {
-		ctl_conn_reply(cc, reply_fail(cc, NULL, CTL_E_BAD_REQUEST,
-		    "NUL byte in request"));
-		return;
-	}
-	if ((req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) ==
-	    NULL) {
-		ctl_conn_reply(cc, reply_fail(cc, NULL, CTL_E_BAD_REQUEST,
-		    "malformed JSON: %s (column %d)", jerr.text, jerr.column));
-		return;
-	}
-	if ((err = request_parse(req, &r)) != NULL)
-		reply = reply_fail(cc, &r, CTL_E_BAD_REQUEST, "%s", err);
-	else {
+	switch (ctl_request_decode(line, len, &r)) {
+	case CTL_DEC_BLANK:
+		break;			/* blank lines are ignored */
+	case CTL_DEC_ERROR:
+		reply = reply_fail(cc, &r, r.cr_error, "%s", r.cr_message);
+		break;
+	case CTL_DEC_OK:
 		log_request(cc, &r);
 		reply = dispatch(cc, &r);
+		break;
 	}
 	if (reply != NULL)
 		ctl_conn_reply(cc, reply);
-	free(r.args);
-	json_decref(req);
+	ctl_request_free(&r);
 }

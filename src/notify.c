@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +21,7 @@
 
 #include "drover.h"
 #include "log.h"
-#include "value.h"
+#include "notify_proto.h"
 
 static bool
 notify_enabled(void)
@@ -165,12 +164,11 @@ notify_stopping(struct drover *d, int64_t worst_ms)
  * The NOTIFY_SOCKET drover serves to its own jobs (ready = notify): a
  * datagram socket in the abstract namespace with SO_PASSCRED.  A message
  * counts only if its sender belongs to a job (the main process, or a
- * process in the job's cgroup or process group).  Understood: READY=1,
- * STATUS=, STOPPING=1, EXTEND_TIMEOUT_USEC=, WATCHDOG=1.  Passed fds are
+ * process in the job's cgroup or process group).  Understood (parsed by
+ * notify_proto.c): READY=1, STATUS=, STOPPING=1, EXTEND_TIMEOUT_USEC=,
+ * WATCHDOG=1; MAINPID= is parsed but not followed.  Passed fds are
  * closed: drover keeps no fd store.
  */
-
-#define NOTIFY_MSG_MAX	4096
 
 /* The instance that pid belongs to, or NULL. */
 static struct instance *
@@ -216,39 +214,40 @@ notify_sender(struct drover *d, pid_t pid)
 	return pidmap_find(d, pg);
 }
 
+/*
+ * Act on a parsed message, in this order whatever the order of its lines:
+ * the status is logged before the READY=1 transition it may explain.
+ */
 static void
-notify_message(struct instance *in, char *msg)
+notify_message(struct instance *in, const struct notify_msg *m)
 {
-	char		*line, *val;
-	long		 n;
+	int64_t	at;
 
-	while ((line = strsep(&msg, "\n")) != NULL) {
-		if (strcmp(line, "READY=1") == 0)
-			instance_event(in, IE_READY, 0);
-		else if (strncmp(line, "STATUS=", 7) == 0)
-			log_info("%s: status: %s", in->name, line + 7);
-		else if (strcmp(line, "STOPPING=1") == 0)
-			log_info("%s: says it is stopping", in->name);
-		else if (strncmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
-			val = line + 20;
-			if (value_int(val, 0, LONG_MAX, &n) == 0 &&
-			    in->state == JS_STARTING) {
-				int64_t at = in->d->d_ops->now() + n / 1000;
-				if (at > in->t_state) {
-					in->t_state = at;
-					in->d->d_ops->arm(in);
-				}
-			}
+	if (m->nm_has_status)
+		log_info("%s: status: %s", in->name, m->nm_status);
+	if (m->nm_stopping)
+		log_info("%s: says it is stopping", in->name);
+	if (m->nm_mainpid > 0)
+		log_debug("%s: MAINPID=%ld ignored: drover follows the process "
+		    "it started", in->name, (long)m->nm_mainpid);
+	if (m->nm_extend_usec >= 0 && in->state == JS_STARTING) {
+		at = in->d->d_ops->now() + m->nm_extend_usec / 1000;
+		if (at > in->t_state) {
+			in->t_state = at;
+			in->d->d_ops->arm(in);
 		}
-		/* WATCHDOG=1 and anything else: accepted, nothing to do */
 	}
+	if (m->nm_ready)
+		instance_event(in, IE_READY, 0);
+	/* WATCHDOG=1 and the rest: accepted, nothing to do */
 }
 
 static void
 notify_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct drover	*d = arg;
-	char		 buf[NOTIFY_MSG_MAX + 1];
+	struct notify_msg m;
+	char		 buf[NOTIFY_MSG_MAX];
 	union {
 		struct cmsghdr	h;
 		char		b[CMSG_SPACE(sizeof(struct ucred)) +
@@ -292,15 +291,17 @@ notify_read_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		if (cred == NULL || (mh.msg_flags & MSG_TRUNC))
 			continue;
-		buf[n] = '\0';
-		if (memchr(buf, '\0', (size_t)n) != NULL)
+		if (notify_parse(buf, (size_t)n, &m) == -1) {
+			log_debug("notify: message from pid %ld has a NUL "
+			    "byte, ignored", (long)cred->pid);
 			continue;
+		}
 		if ((in = notify_sender(d, cred->pid)) == NULL) {
 			log_debug("notify: message from pid %ld, no job of ours",
 			    (long)cred->pid);
 			continue;
 		}
-		notify_message(in, buf);
+		notify_message(in, &m);
 	}
 }
 

@@ -140,6 +140,23 @@ class NotifyTest(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 
+    def test_job_messages_nul_and_status_escapes(self):
+        # a NUL inside a datagram refuses it whole, READY=1 included; one
+        # at the end is allowed; a job's STATUS= is logged escaped
+        d = self.drover("""
+            [service:j]
+            command = /usr/bin/python3 @BIN@/notify-send.py @DIR@/last 0.5
+                'READY=1\\x00STATUS=hidden' 'STATUS=a\\x1bb\\rc'
+                'MAINPID=1\\nREADY=1\\x00'
+            ready = notify
+            """)
+        d.wait_log(r"all autostart services are up")
+        self.assertTrue(os.path.exists(self.path("last")))
+        self.assertIn(r"j: status: a\x1bb\rc", d.log())
+        self.assertNotIn("hidden", d.log())
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
     def test_without_notify_socket_nothing_is_sent(self):
         d = self.drover("""
             [service:a]

@@ -1,0 +1,140 @@
+/*
+ * control_proto.c: decoding a control request line (droverctl(1)).
+ *
+ * Everything that can be said about a request without looking at the
+ * jobs is checked here: the bytes, the JSON, the members' types, the
+ * command, its number of arguments and the signal of "signal".  What
+ * remains for control_cmd.c (names, shutdown refusals) needs the daemon.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "control.h"
+#include "control_proto.h"
+#include "value.h"
+#include "xmalloc.h"
+
+static const struct {
+	const char	*name;
+	int		 min, max;	/* arguments; max -1: any number */
+	const char	*usage;
+} syntax[CTL__MAX] = {
+	[CTL_STATUS] = { "status", 0, -1, "status [NAME...]" },
+	[CTL_START] = { "start", 1, -1, "start NAME..." },
+	[CTL_STOP] = { "stop", 1, -1, "stop NAME..." },
+	[CTL_RESTART] = { "restart", 1, -1, "restart NAME..." },
+	[CTL_RUN] = { "run", 1, -1, "run TASK..." },
+	[CTL_SIGNAL] = { "signal", 2, 2, "signal NAME SIGNAL" },
+	[CTL_RELOAD] = { "reload", 0, 0, "reload" },
+	[CTL_SHUTDOWN] = { "shutdown", 0, 0, "shutdown" },
+	[CTL_VERSION] = { "version", 0, 0, "version" },
+};
+
+static enum ctl_decode __attribute__((format(printf, 2, 3)))
+decode_error(struct ctl_request *r, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->cr_message, sizeof(r->cr_message), fmt, ap);
+	va_end(ap);
+	r->cr_error = CTL_E_BAD_REQUEST;
+	return CTL_DEC_ERROR;
+}
+
+/* The members' types; the error text, or NULL. */
+static const char *
+request_members(struct ctl_request *r)
+{
+	json_t	*req = r->cr_json, *cmd, *args, *wait, *a;
+	size_t	 i;
+
+	if (!json_is_object(req))
+		return "a request is a JSON object";
+	r->cr_id = json_object_get(req, "id");
+	cmd = json_object_get(req, "cmd");
+	if (!json_is_string(cmd))
+		return "\"cmd\" must be a string";
+	r->cr_cmd = json_string_value(cmd);
+	args = json_object_get(req, "args");
+	if (args != NULL && !json_is_array(args))
+		return "\"args\" must be an array of strings";
+	r->cr_nargs = json_array_size(args);
+	r->cr_args = xcalloc(r->cr_nargs + 1, sizeof(*r->cr_args));
+	json_array_foreach(args, i, a) {
+		if (!json_is_string(a) || json_string_length(a) == 0)
+			return "\"args\" must be an array of non-empty strings";
+		r->cr_args[i] = json_string_value(a);
+	}
+	wait = json_object_get(req, "wait");
+	if (wait != NULL && !json_is_boolean(wait))
+		return "\"wait\" must be true or false";
+	r->cr_wait = wait == NULL || json_is_true(wait);
+	return NULL;
+}
+
+/* The command and its arguments. */
+static enum ctl_decode
+request_command(struct ctl_request *r)
+{
+	size_t	i;
+
+	for (i = 0; i < CTL__MAX; i++)
+		if (strcmp(syntax[i].name, r->cr_cmd) == 0)
+			break;
+	if (i == CTL__MAX)
+		return decode_error(r, "unknown command '%s'", r->cr_cmd);
+	r->cr_which = (enum ctl_cmd)i;
+	if (r->cr_nargs < (size_t)syntax[i].min || (syntax[i].max >= 0 &&
+	    r->cr_nargs > (size_t)syntax[i].max))
+		return decode_error(r, "usage: %s", syntax[i].usage);
+	if (r->cr_which == CTL_SIGNAL &&
+	    value_signal(r->cr_args[1], &r->cr_signal) == -1)
+		return decode_error(r, "unknown signal '%s'", r->cr_args[1]);
+	return CTL_DEC_OK;
+}
+
+/*
+ * One line, without its '\n' and not NUL-terminated.  Trailing white
+ * space (a "\r\n" client) is dropped first.  Call ctl_request_free()
+ * whatever the result.
+ */
+enum ctl_decode
+ctl_request_decode(const char *line, size_t len, struct ctl_request *r)
+{
+	json_error_t	 jerr;
+	const char	*err;
+
+	memset(r, 0, sizeof(*r));
+	r->cr_wait = true;
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+	    line[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return CTL_DEC_BLANK;
+	if (memchr(line, '\0', len) != NULL)
+		return decode_error(r, "NUL byte in request");
+	r->cr_json = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (r->cr_json == NULL)
+		return decode_error(r, "malformed JSON: %s (column %d)",
+		    jerr.text, jerr.column);
+	if ((err = request_members(r)) != NULL)
+		return decode_error(r, "%s", err);
+	return request_command(r);
+}
+
+void
+ctl_request_free(struct ctl_request *r)
+{
+	free(r->cr_args);
+	if (r->cr_json != NULL)
+		json_decref(r->cr_json);
+	r->cr_args = NULL;
+	r->cr_json = NULL;
+	r->cr_cmd = NULL;
+	r->cr_id = NULL;
+}

@@ -1,0 +1,49 @@
+/*
+ * control_proto.h: one control request line (droverctl(1) PROTOCOL)
+ * decoded into a struct ctl_request, with no daemon state: control_cmd.c
+ * acts on the result, and the fuzzer and unit tests call the same code.
+ */
+#ifndef DROVER_CONTROL_PROTO_H
+#define DROVER_CONTROL_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+enum ctl_cmd {
+	CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_RUN, CTL_SIGNAL,
+	CTL_RELOAD, CTL_SHUTDOWN, CTL_VERSION, CTL__MAX
+};
+
+enum ctl_decode {
+	CTL_DEC_OK,		/* a request: cr_which and what follows */
+	CTL_DEC_BLANK,		/* nothing but white space: no reply */
+	CTL_DEC_ERROR		/* cr_error and cr_message */
+};
+
+#define CTL_MESSAGE_MAX	512
+
+/*
+ * cr_cmd and cr_id are set as far as the line could be read, errors
+ * included, so that the reply can echo them.  They and cr_args point into
+ * cr_json: ctl_request_free() releases it all.
+ */
+struct ctl_request {
+	json_t		 *cr_json;	/* the parsed line, or NULL */
+	const char	 *cr_cmd;	/* "cmd" as sent, or NULL */
+	json_t		 *cr_id;	/* "id", any JSON value, or NULL */
+	enum ctl_cmd	  cr_which;
+	const char	**cr_args;	/* cr_nargs non-empty strings, NULL */
+	size_t		  cr_nargs;
+	bool		  cr_wait;	/* "wait", default true */
+	int		  cr_signal;	/* CTL_SIGNAL: its second argument */
+	const char	 *cr_error;	/* CTL_E_* (control.h) */
+	char		  cr_message[CTL_MESSAGE_MAX];
+};
+
+enum ctl_decode	 ctl_request_decode(const char *, size_t,
+		    struct ctl_request *);
+void		 ctl_request_free(struct ctl_request *);
+
+#endif

@@ -341,6 +341,23 @@ cgroup_kill(struct instance *in, int sig)
 	return 0;
 }
 
+/*
+ * The run is over and nothing will start the instance again on its own:
+ * remove its leaf now, spread over the run, rather than all of them in a
+ * row at exit (a spawn makes it again).  A leaf still holding leftovers
+ * (killmode = process) stays, and keeps naming their job.
+ */
+void
+cgroup_release(struct instance *in)
+{
+	if (in->cg_dir == NULL)
+		return;
+	if (rmdir(in->cg_dir) == -1 && errno != ENOENT)
+		return;
+	free(in->cg_dir);
+	in->cg_dir = NULL;
+}
+
 void
 cgroup_remove(struct instance *in)
 {

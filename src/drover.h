@@ -250,6 +250,9 @@ struct drover {
 	struct event	*d_reload_ev;		/* frees retired jobs */
 	struct event	*d_settle_ev;		/* whole-table checks, deferred */
 	bool		 d_settle_pending;
+	bool		 d_trees_pending;	/* a run reaped, its tree not gone */
+	int		 d_once_job;		/* --once: where the last walk */
+	int		 d_once_inst;		/* stopped (job, instance) */
 	struct event	*d_sigev[8];
 	int		 d_nsigev;
 
@@ -345,6 +348,7 @@ int	 cgroup_init(struct drover *);
 int	 cgroup_prepare(struct instance *, int *procs_fd);
 bool	 cgroup_empty(struct instance *);
 int	 cgroup_kill(struct instance *, int sig);
+void	 cgroup_release(struct instance *);
 void	 cgroup_remove(struct instance *);
 void	 cgroup_fini(struct drover *);
 

@@ -517,20 +517,37 @@ engine_check_ready(struct drover *d)
 	notify_ready(d);
 }
 
-/* --once: shut down when no task is running or can run again. */
+/*
+ * --once: shut down when no task is running or can run again.  The walk
+ * starts at the instance that stopped the last one and goes round once:
+ * while tasks run, that one is usually still busy and the check costs a
+ * single look, not one per instance.
+ */
 void
 engine_check_once(struct drover *d)
 {
-	int	i, j;
+	struct job	*j;
+	int		 i, k, n, total = 0;
 
 	if (!d->d_once || d->d_sd_phase != SD_NONE || !d->d_started)
 		return;
-	for (i = 0; i < d->d_njobs; i++) {
-		if (d->d_jobs[i]->cfg->kind != JOB_TASK)
-			continue;
-		for (j = 0; j < d->d_jobs[i]->ninst; j++)
-			if (!instance_settled(d->d_jobs[i]->inst[j]))
-				return;
+	for (i = 0; i < d->d_njobs; i++)
+		total += d->d_jobs[i]->ninst;
+	if (d->d_once_job >= d->d_njobs)
+		d->d_once_job = d->d_once_inst = 0;
+	i = d->d_once_job;
+	k = d->d_once_inst;
+	for (n = 0; n < total; n++, k++) {
+		while (k >= d->d_jobs[i]->ninst) {
+			i = (i + 1) % d->d_njobs;
+			k = 0;
+		}
+		j = d->d_jobs[i];
+		if (j->cfg->kind == JOB_TASK && !instance_settled(j->inst[k])) {
+			d->d_once_job = i;
+			d->d_once_inst = k;
+			return;
+		}
 	}
 	shutdown_begin(d, "--once: every task has finished");
 }

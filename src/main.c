@@ -193,6 +193,8 @@ changed(struct instance *in, enum jstate from)
 	sched_changed(in, from);
 	control_changed(in->d);
 	notify_status(in->d);
+	if (!instance_active(in) && instance_settled(in))
+		cgroup_release(in);
 }
 
 static const struct engine_ops real_ops = {

@@ -86,19 +86,28 @@ reap_all(struct drover *d)
 		in->rflags |= RUN_REAPED;
 		if (d->d_ops->tree_empty(in))
 			in->rflags |= RUN_TREE_GONE;
+		else
+			d->d_trees_pending = true;
 		instance_event(in, IE_MAIN_EXIT, status);
 		instance_run_flag(in, 0);
 	}
 	reap_check_trees(d);
 }
 
-/* Runs whose main process is gone but whose tree was not: look again. */
+/*
+ * Runs whose main process is gone but whose tree was not: look again.
+ * Such runs are rare, so the walk over every instance happens only while
+ * one may exist, not at every SIGCHLD.
+ */
 void
 reap_check_trees(struct drover *d)
 {
 	struct instance	*in;
 	int		 i, j;
+	bool		 left = false;
 
+	if (!d->d_trees_pending)
+		return;
 	for (i = 0; i < d->d_njobs; i++) {
 		for (j = 0; j < d->d_jobs[i]->ninst; j++) {
 			in = d->d_jobs[i]->inst[j];
@@ -107,6 +116,9 @@ reap_check_trees(struct drover *d)
 				continue;
 			if (d->d_ops->tree_empty(in))
 				instance_run_flag(in, RUN_TREE_GONE);
+			else
+				left = true;
 		}
 	}
+	d->d_trees_pending = left;
 }

@@ -793,6 +793,29 @@ START_TEST(once_shuts_down_when_tasks_are_done)
 }
 END_TEST
 
+START_TEST(once_waits_for_every_instance_whatever_the_order)
+{
+	static const char *const order[] = { "b", "a_2", "a_0", "a_3" };
+	size_t	i;
+
+	add_job("a", JOB_TASK, 4);
+	add_job("web", JOB_SERVICE, 1);
+	add_job("b", JOB_TASK, 1);
+	load();
+	d.d_once = true;
+	engine_autostart(&d);
+	/* the walk resumes where it last stopped and must still go round */
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		proc_exit(inst(order[i]), EXIT(0));
+		ck_assert_msg(d.d_sd_phase == SD_NONE, "shut down after %s",
+		    order[i]);
+	}
+	proc_exit(inst("a_1"), EXIT(0));
+	ck_assert_int_ne(d.d_sd_phase, SD_NONE);
+	ck_assert_int_eq(inst("web")->state, JS_STOPPING);
+}
+END_TEST
+
 START_TEST(worst_case_bounds_the_plan)
 {
 	add_job("web", JOB_SERVICE, 1);
@@ -848,6 +871,7 @@ job_suite(void)
 	tcase_add_test(tc, cleanup_before_service_runs_before_its_stop);
 	tcase_add_test(tc, critical_failure_shuts_down_with_exit_1);
 	tcase_add_test(tc, once_shuts_down_when_tasks_are_done);
+	tcase_add_test(tc, once_waits_for_every_instance_whatever_the_order);
 	tcase_add_test(tc, worst_case_bounds_the_plan);
 	suite_add_tcase(s, tc);
 	return s;

@@ -542,7 +542,7 @@ def skip_reason(peer, value):
     if peer == "supervisord":
         return f"needs minfds ≥ 3N; the fd hard limit allows N ≤ {mx}"
     if peer == "drover-log":
-        return f"2 pipes + a pidfd per job; the fd hard limit allows N ≤ {mx}"
+        return f"2 pipes per job; the fd hard limit allows N ≤ {mx}"
     return f"max N {mx}"
 
 

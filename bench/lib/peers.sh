@@ -32,8 +32,7 @@ peer_max_n() {
     case $1 in
     runit) echo 1000 ;;                              # runsvdir: "too many services"
     supervisord) echo $(( (FD_HARD - 128) / 3 )) ;;  # needs minfds >= 3N
-    drover-log) echo $(( (FD_HARD - 64) / 3 )) ;;    # 2 pipes + a pidfd per job
-    drover*) echo $(( FD_HARD - 64 )) ;;             # a pidfd per job
+    drover-log) echo $(( (FD_HARD - 64) / 2 )) ;;    # 2 pipes per job
     *) echo 1000000 ;;
     esac
 }

@@ -54,9 +54,13 @@ struct spawn_err {
 	int	err;
 };
 
-/* fds 3-5: the child's stdin, stdout and stderr on their way to 0-2 */
+/*
+ * fds 3-5: the child's stdin, stdout and stderr on their way to 0-2; fd 6:
+ * the status pipe of the fork() path (close-on-exec: EOF means exec'd).
+ */
 #define SLOT_FIRST	3
-#define SLOT_END	6
+#define SLOT_STATUS	6
+#define SLOT_END	7
 
 /* What the child needs, all prepared before fork. */
 struct spawn_ctx {
@@ -68,8 +72,9 @@ struct spawn_ctx {
 	int			 ngroups;
 	int			 fds[3];
 	int			 cg_fd;
+	int			 status_fd;	/* fork() path only, else -1 */
 	const struct rlimit_saved *nofile;
-	volatile struct spawn_err err;	/* written by the child */
+	volatile struct spawn_err err;	/* written by a child sharing memory */
 };
 
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -211,8 +216,15 @@ build_groups(const struct job_config *c, gid_t **groups, int *ngroups)
 static void __attribute__((noreturn))
 child_fail(struct spawn_ctx *x, int stage)
 {
-	x->err.err = errno;
+	struct spawn_err	e = { stage, errno };
+	ssize_t			r;
+
+	x->err.err = e.err;
 	x->err.stage = stage;
+	if (x->status_fd != -1) {
+		r = write(x->status_fd, &e, sizeof(e));
+		(void)r;
+	}
 	_exit(127);
 }
 
@@ -299,7 +311,8 @@ child_exec(struct spawn_ctx *x)
 	for (i = 0; i < 3; i++)
 		if (dup2(SLOT_FIRST + i, i) == -1)
 			child_fail(x, ST_DUP);
-	for (i = SLOT_FIRST; i < SLOT_END; i++)
+	/* the status slot stays: close-on-exec, it reports a failed exec */
+	for (i = SLOT_FIRST; i < SLOT_STATUS; i++)
 		(void)close(i);
 	execve(x->path, x->pc->argv, x->envp);
 	child_fail(x, ST_EXEC);
@@ -314,6 +327,16 @@ child_exec(struct spawn_ctx *x)
 #endif
 #ifndef SPAWN_CLONE
 #define SPAWN_CLONE	1
+#endif
+
+#if SPAWN_CLONE && defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define SPAWN_UNDER_VALGRIND()	RUNNING_ON_VALGRIND
+#endif
+#endif
+#ifndef SPAWN_UNDER_VALGRIND
+#define SPAWN_UNDER_VALGRIND()	0
 #endif
 
 #if SPAWN_CLONE
@@ -335,22 +358,31 @@ child_entry(void *arg)
  * (CLONE_VM | CLONE_VFORK | CLONE_FILES); child_own_fds() then copies only
  * what the job needs.  The child touches nothing of ours but its stack,
  * errno and x->err; signals are blocked and its dispositions are its own
- * (no CLONE_SIGHAND).  Under ASan, plain vfork(): same protocol, but the
- * child copies our fd table.
+ * (no CLONE_SIGHAND).
+ *
+ * Under ASan (which cannot follow a child on another stack) and valgrind
+ * (which refuses such a clone), plain fork(), and the child reports a
+ * failure through the status pipe in SLOT_STATUS instead.
  */
+static bool
+spawn_shares_memory(void)
+{
+	return SPAWN_CLONE && !SPAWN_UNDER_VALGRIND();
+}
+
 static pid_t
 spawn_clone(struct spawn_ctx *x)
 {
-#if SPAWN_CLONE
-	return clone(child_entry, child_stack + sizeof(child_stack),
-	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
-#else
-	pid_t	pid = vfork();
+	pid_t	pid;
 
-	if (pid == 0)
+#if SPAWN_CLONE
+	if (x->status_fd == -1)
+		return clone(child_entry, child_stack + sizeof(child_stack),
+		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
+#endif
+	if ((pid = fork()) == 0)
 		child_exec(x);
 	return pid;
-#endif
 }
 
 static void
@@ -362,8 +394,8 @@ ctx_free(struct spawn_ctx *x)
 }
 
 /*
- * Take fds 3-5 for the child's standard fds (at start-up, before anything
- * else opens an fd).  They hold /dev/null, close-on-exec, between spawns.
+ * Take fds 3-6 for the child (at start-up, before anything else opens an
+ * fd).  They hold /dev/null, close-on-exec, between spawns.
  */
 void
 spawn_reserve_slots(void)
@@ -381,15 +413,35 @@ spawn_reserve_slots(void)
 
 /* Put the child's fds in the slots, or (fds NULL) /dev/null back. */
 static int
-slots_fill(const int fds[3], int devnull)
+slots_fill(const int fds[SLOT_END - SLOT_FIRST], int devnull)
 {
 	int	i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < SLOT_END - SLOT_FIRST; i++)
 		if (dup3(fds != NULL ? fds[i] : devnull, SLOT_FIRST + i,
 		    O_CLOEXEC) == -1)
 			return -1;
 	return 0;
+}
+
+/* The fork() path: EOF once the child has exec'd, or its failure. */
+static void
+read_status(int fd, struct spawn_ctx *x)
+{
+	struct spawn_err	e;
+	ssize_t			n;
+
+	do
+		n = read(fd, &e, sizeof(e));
+	while (n == -1 && errno == EINTR);
+	if (n == 0)
+		return;
+	if (n != (ssize_t)sizeof(e)) {
+		e.stage = ST__MAX;	/* "spawn" */
+		e.err = EIO;
+	}
+	x->err.stage = e.stage;
+	x->err.err = e.err;
 }
 
 /* The child died before exec: its story, from x->err. */
@@ -423,24 +475,37 @@ spawn_error(struct instance *in, struct spawn_ctx *x, char *err,
 static pid_t
 spawn_run(struct instance *in, struct spawn_ctx *x, char *err, size_t errsz)
 {
+	int		devnull = in->d->d_devnull, sp[2] = { -1, -1 }, st, saved;
+	int		slots[SLOT_END - SLOT_FIRST];
 	sigset_t	all, old;
 	pid_t		pid;
-	int		st, saved;
 
-	if (slots_fill(x->fds, in->d->d_devnull) == -1) {
-		snprintf(err, errsz, "dup3: %s", strerror(errno));
-		(void)slots_fill(NULL, in->d->d_devnull);
+	if (!spawn_shares_memory() && pipe2(sp, O_CLOEXEC) == -1) {
+		snprintf(err, errsz, "status pipe: %s", strerror(errno));
 		return -1;
 	}
+	memcpy(slots, x->fds, sizeof(x->fds));
+	slots[SLOT_STATUS - SLOT_FIRST] = sp[1] != -1 ? sp[1] : devnull;
+	x->status_fd = sp[1] != -1 ? SLOT_STATUS : -1;
 	x->err.stage = -1;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = spawn_clone(x);
-	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pid = -1;
+	if (slots_fill(slots, devnull) == 0) {
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, &old);
+		pid = spawn_clone(x);
+		saved = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	} else
+		saved = errno;
 	/* the slots hold the only other copies of the job's pipe ends */
-	if (slots_fill(NULL, in->d->d_devnull) == -1)
+	if (slots_fill(NULL, devnull) == -1)
 		fatal("dup3 /dev/null");
+	if (sp[1] != -1)
+		close(sp[1]);
+	if (pid != -1 && sp[0] != -1)
+		read_status(sp[0], x);
+	if (sp[0] != -1)
+		close(sp[0]);
 	if (pid == -1) {
 		/* a fork, as far as the operator is concerned */
 		snprintf(err, errsz, "fork: %s", strerror(saved));

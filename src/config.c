@@ -113,7 +113,8 @@ diag_error(struct diag *d, const char *file, int line, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	strv_push_take(&d->errors, diag_format(file, line, fmt, ap));
+	strv_append(&d->errors, (size_t)d->nerrors,
+	    diag_format(file, line, fmt, ap));
 	va_end(ap);
 	d->nerrors++;
 }
@@ -124,7 +125,8 @@ diag_warn(struct diag *d, const char *file, int line, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	strv_push_take(&d->warnings, diag_format(file, line, fmt, ap));
+	strv_append(&d->warnings, (size_t)d->nwarnings,
+	    diag_format(file, line, fmt, ap));
 	va_end(ap);
 	d->nwarnings++;
 }
@@ -263,19 +265,18 @@ sect_classify(struct loader *ld, struct cfile *f, int line, char *header,
 	return &secttypes[i];
 }
 
+/* The earlier section of this header; an [include] merges per file. */
 static struct rsect *
 sect_find(struct loader *ld, enum sect_type st, const char *header,
     const struct cfile *f)
 {
 	int	i;
 
-	for (i = 0; i < ld->nsects; i++) {
-		if (ld->sects[i]->type == st &&
-		    strcmp(ld->sects[i]->header, header) == 0 &&
-		    (st != ST_INCLUDE || ld->sects[i]->file == f))
-			return ld->sects[i];
-	}
-	return NULL;
+	if (st == ST_INCLUDE)
+		return f->incl;
+	if ((i = names_find(ld->sectnames, header)) == -1)
+		return NULL;
+	return ld->sects[i];
 }
 
 /*
@@ -302,7 +303,7 @@ sect_open(struct loader *ld, struct cfile *f, int line, const char *text)
 		    "(%s)%s", header, t->why, t->st == ST_NOTRUN ?
 		    "; its jobs will not be started" : "");
 		if (t->st == ST_NOTRUN)
-			strv_push(&ld->notrun, name);
+			names_add(ld->notrun, name, 0);
 		free(header);
 		free(copy);
 		return NULL;
@@ -333,6 +334,16 @@ sect_open(struct loader *ld, struct cfile *f, int line, const char *text)
 	ld->sects = xreallocarray(ld->sects, (size_t)ld->nsects + 1,
 	    sizeof(*ld->sects));
 	ld->sects[ld->nsects++] = s;
+	if (s->type == ST_INCLUDE)
+		f->incl = s;
+	else
+		names_add(ld->sectnames, s->header, ld->nsects - 1);
+	if (s->type == ST_INCLUDE || s->type == ST_DROVER ||
+	    s->type == ST_SUPERVISORD) {
+		ld->inclsects = xreallocarray(ld->inclsects,
+		    (size_t)ld->ninclsects + 1, sizeof(*ld->inclsects));
+		ld->inclsects[ld->ninclsects++] = s;
+	}
 	free(copy);
 	return s;
 }
@@ -558,7 +569,11 @@ loader_free(struct loader *ld)
 	free(ld->chain);
 	free(ld->nodename);
 	free(ld->meta);
-	strv_free(ld->notrun);
+	free(ld->groupsects);
+	free(ld->inclsects);
+	names_free(ld->notrun);
+	names_free(ld->sectnames);
+	names_free(ld->jobnames);
 }
 
 static struct config *
@@ -595,6 +610,9 @@ config_load(const char *path, const struct config_env *env,
 	ld.diag = diag;
 	ld.conf = conf = config_new(path, env);
 	ld.nodename = xstrdup(uname(&u) == 0 ? u.nodename : "localhost");
+	ld.notrun = names_new(true);
+	ld.sectnames = names_new(false);
+	ld.jobnames = names_new(false);
 
 	read_main(&ld, path);
 	keys_build_drover(&ld);

@@ -112,7 +112,8 @@ struct config {
 	int		 ngroups;
 };
 
-/* Errors and warnings, each a full "FILE:LINE: message" line. */
+/* Errors and warnings, each a full "FILE:LINE: message" line; only
+ * diag_error() and diag_warn() add to them (strv_append()). */
 struct diag {
 	char	       **errors;
 	int		 nerrors;

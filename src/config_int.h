@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "names.h"
 
 #define CONFIG_MAX_ERRORS_PER_FILE	100	/* then the file is abandoned */
 #define CONFIG_MAX_NUMPROCS		10000
@@ -34,6 +35,7 @@ struct cfile {
 	char		*dir;		/* %(here)s; base of relative paths */
 	dev_t		 dev;		/* identity, for include cycles */
 	ino_t		 ino;
+	struct rsect	*incl;		/* its [include] section, or NULL */
 };
 
 struct rkey {
@@ -88,7 +90,16 @@ struct loader {
 	int			 depth;
 	char			*nodename;	/* %(host_node_name)s */
 	struct jobmeta		*meta;		/* one per conf->jobs[i] */
-	char		       **notrun;	/* [eventlistener:x] names */
+	struct names		*notrun;	/* [eventlistener:x] names */
+	/* lookups by name, each to the first of its name (names.h) */
+	struct names		*sectnames;	/* header -> sects[], but
+						 * [include] (cfile->incl) */
+	struct names		*jobnames;	/* name -> conf->jobs[] */
+	const struct rsect     **groupsects;	/* one per conf->groups[i] */
+	/* [drover], [supervisord] and [include] sections, in order: each
+	 * file read looks for its includes there, not in all sections */
+	struct rsect	       **inclsects;
+	int			 ninclsects;
 };
 
 /* config.c */

@@ -513,17 +513,23 @@ job_defaults(struct jobbuild *b, enum sect_type st)
 	b->stopasgroup = b->killasgroup = -1;
 }
 
-/* The first group that lists the job: %(group_name)s, job->group. */
-static const char *
-group_of(struct loader *ld, const char *name)
+/*
+ * Each job's group, for %(group_name)s and job->group: the first group
+ * that lists it.  Members are strings of conf->groups[i]->jobs, which
+ * validation may remove: the table lives while jobs are built only.
+ */
+static struct names *
+groups_of(struct loader *ld)
 {
-	int	i;
+	struct names	*t = names_new(false);
+	char	       **m;
+	int		 i;
 
 	for (i = 0; i < ld->conf->ngroups; i++) {
-		if (strv_contains(ld->conf->groups[i]->jobs, name))
-			return ld->conf->groups[i]->name;
+		for (m = ld->conf->groups[i]->jobs; *m != NULL; m++)
+			names_add(t, *m, i);
 	}
-	return NULL;
+	return t;
 }
 
 /* killmode from stopasgroup/killasgroup, unless killmode was given. */
@@ -802,12 +808,12 @@ job_instances(struct jobbuild *b)
 /* One job from its section: the keys, what they mean together, and the
  * instances. */
 static struct job_config *
-job_build(struct loader *ld, const struct rsect *s, struct jobmeta *meta)
+job_build(struct loader *ld, const struct rsect *s, struct jobmeta *meta,
+    const struct names *groups)
 {
 	struct jobbuild		 b;
 	const struct jobkey	*jk;
 	const struct rkey	*k;
-	const char		*group;
 	char			*v;
 	int			 i;
 
@@ -819,8 +825,8 @@ job_build(struct loader *ld, const struct rsect *s, struct jobmeta *meta)
 	b.job->name = xstrdup(s->name);
 	b.job->file = xstrdup(s->file->path);
 	b.job->line = s->line;
-	if ((group = group_of(ld, s->name)) != NULL)
-		b.job->group = xstrdup(group);
+	if ((i = names_find(groups, s->name)) != -1)
+		b.job->group = xstrdup(ld->conf->groups[i]->name);
 	for (i = 0; i < s->nkeys; i++) {
 		k = &s->keys[i];
 		if ((jk = jobkey_find(k->key)) == NULL || jk->set == NULL)
@@ -847,6 +853,7 @@ void
 job_build_all(struct loader *ld)
 {
 	struct config	*conf = ld->conf;
+	struct names	*groups = groups_of(ld);
 	enum sect_type	 st;
 	int		 i;
 
@@ -859,9 +866,12 @@ job_build_all(struct loader *ld)
 		conf->jobs = xreallocarray(conf->jobs, (size_t)conf->njobs + 1,
 		    sizeof(*conf->jobs));
 		conf->jobs[conf->njobs] = job_build(ld, ld->sects[i],
-		    &ld->meta[conf->njobs]);
+		    &ld->meta[conf->njobs], groups);
+		names_add(ld->jobnames, conf->jobs[conf->njobs]->name,
+		    conf->njobs);
 		conf->njobs++;
 	}
+	names_free(groups);
 }
 
 /* Frees a job and everything in it; NULL is fine. */

@@ -384,6 +384,9 @@ keys_build_groups(struct loader *ld)
 		}
 		ld->conf->groups = xreallocarray(ld->conf->groups,
 		    (size_t)ld->conf->ngroups + 1, sizeof(*ld->conf->groups));
+		ld->groupsects = xreallocarray(ld->groupsects,
+		    (size_t)ld->conf->ngroups + 1, sizeof(*ld->groupsects));
+		ld->groupsects[ld->conf->ngroups] = s;
 		ld->conf->groups[ld->conf->ngroups++] = g;
 	}
 }

@@ -53,6 +53,8 @@ struct reader {
 	struct rsect	*sect;		/* keys go here; NULL: dropped */
 	bool		 in_section;	/* a header was seen, even a bad one */
 	int		 prev;		/* key that continuation lines extend */
+	size_t		 vlen;		/* strlen() of its value */
+	size_t		 vcap;		/* bytes allocated for it */
 	bool		 skip_cont;	/* drop continuation lines */
 	int		 quote;		/* quote left open by the last line */
 };
@@ -266,21 +268,25 @@ lex_key(struct reader *rd, char *p)
 /*
  * Appends a continuation line with one space.  A line that ends in an odd
  * number of backslashes is continued shell-style: that backslash goes, so
- * a multi-line command written for sh still means what it says.
+ * a multi-line command written for sh still means what it says.  The
+ * value's length and room are kept in rd, and the room doubles: a list
+ * written over many lines (a large group) is read in linear time.
  */
 static void
 lex_continue(struct reader *rd, char *p)
 {
 	struct rkey	*k = &rd->sect->keys[rd->prev];
-	size_t		 n = strlen(k->value), more, bs = 0;
+	size_t		 n = rd->vlen, more, bs = 0;
 
 	*comment_start(p, key_quotes(k->key), &rd->quote) = '\0';
 	if (*(p = rtrim(p)) == '\0')
 		return;
 	while (bs < n && k->value[n - 1 - bs] == '\\')
 		bs++;
-	if (bs % 2 == 1)
+	if (bs % 2 == 1) {
 		k->value[--n] = '\0';
+		rd->vlen = n;
+	}
 	more = strlen(p);
 	if (n + 1 + more > CONFIG_MAX_VALUE) {
 		read_error(rd, "value too long (max 1048576 bytes)");
@@ -288,10 +294,14 @@ lex_continue(struct reader *rd, char *p)
 		rd->skip_cont = true;
 		return;
 	}
-	k->value = xrealloc(k->value, n + 1 + more + 1);
+	if (n + 1 + more + 1 > rd->vcap) {
+		rd->vcap = 2 * (n + 1 + more + 1);
+		k->value = xrealloc(k->value, rd->vcap);
+	}
 	if (n > 0)
 		k->value[n++] = ' ';
 	memcpy(k->value + n, p, more + 1);
+	rd->vlen = n + more;
 }
 
 /* Splits the line in rd->buf; sets rd->kind for the stand-in. */
@@ -381,6 +391,8 @@ handler_cb(void *arg, const char *section, const char *name,
 	    rd->value);
 	if (k != NULL) {
 		rd->prev = (int)(k - rd->sect->keys);
+		rd->vlen = strlen(k->value);
+		rd->vcap = rd->vlen + 1;
 		rd->skip_cont = false;
 	}
 	return 1;
@@ -456,19 +468,18 @@ struct incl {
 static void
 incl_collect(struct loader *ld, struct cfile *f, struct incl **v, int *n)
 {
+	const struct rsect	*s;
 	const struct rkey	*k;
 	int			 i;
 
-	for (i = 0; i < ld->nsects; i++) {
+	for (i = 0; i < ld->ninclsects; i++) {
+		s = ld->inclsects[i];
 		k = NULL;
-		if (ld->sects[i]->type == ST_DROVER ||
-		    ld->sects[i]->type == ST_SUPERVISORD)
-			k = sect_key(ld->sects[i], "include");
-		else if (ld->sects[i]->type == ST_INCLUDE &&
-		    ld->sects[i]->file == f) {
-			if ((k = sect_key(ld->sects[i], "files")) == NULL)
-				diag_error(ld->diag, f->path,
-				    ld->sects[i]->line,
+		if (s->type == ST_DROVER || s->type == ST_SUPERVISORD)
+			k = sect_key(s, "include");
+		else if (s->type == ST_INCLUDE && s->file == f) {
+			if ((k = sect_key(s, "files")) == NULL)
+				diag_error(ld->diag, f->path, s->line,
 				    "[include] has no 'files' key");
 		}
 		if (k == NULL || k->file != f)

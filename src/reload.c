@@ -23,6 +23,7 @@
 
 #include "drover.h"
 #include "log.h"
+#include "names.h"
 #include "value.h"
 #include "xmalloc.h"
 
@@ -37,8 +38,23 @@ job_was_up(const struct job *j)
 	return false;
 }
 
+/* Named groups (not the implicit one of a job alone) by name. */
+static struct names *
+groups_by_name(struct drover *d)
+{
+	struct names	*t = names_new(false);
+	int		 i;
+
+	for (i = 0; i < d->d_ngroups; i++) {
+		if (!d->d_groups[i]->implicit)
+			names_add(t, d->d_groups[i]->name, i);
+	}
+	return t;
+}
+
 static struct jgroup *
-group_for(struct drover *d, const struct job_config *c, struct job *old)
+group_for(struct drover *d, const struct job_config *c, struct job *old,
+    struct names *groups)
 {
 	struct jgroup	*g;
 	int		 i;
@@ -49,30 +65,29 @@ group_for(struct drover *d, const struct job_config *c, struct job *old)
 		g = engine_group_new(d, c->name, 0, true);
 		return g;
 	}
-	for (i = 0; i < d->d_ngroups; i++) {
-		g = d->d_groups[i];
-		if (!g->implicit && strcmp(g->name, c->group) == 0)
-			return g;
-	}
-	return engine_group_new(d, c->group, 0, false);
+	if ((i = names_find(groups, c->group)) != -1)
+		return d->d_groups[i];
+	g = engine_group_new(d, c->group, 0, false);
+	names_add(groups, g->name, d->d_ngroups - 1);	/* appended */
+	return g;
 }
 
 static void
 apply_group_bounds(struct drover *d, struct config *conf)
 {
+	struct names	*bounds = names_new(false);
 	struct jgroup	*g;
 	int		 i, k;
 
+	for (k = 0; k < conf->ngroups; k++)
+		names_add(bounds, conf->groups[k]->name, k);
 	for (i = 0; i < d->d_ngroups; i++) {
 		g = d->d_groups[i];
-		if (g->implicit)
-			continue;
-		for (k = 0; k < conf->ngroups; k++)
-			if (strcmp(conf->groups[k]->name, g->name) == 0) {
-				g->max = conf->groups[k]->max_concurrent;
-				break;
-			}
+		if (!g->implicit &&
+		    (k = names_find(bounds, g->name)) != -1)
+			g->max = conf->groups[k]->max_concurrent;
 	}
+	names_free(bounds);
 }
 
 /* Point an unchanged job at its new config (same instances, same names). */
@@ -173,6 +188,20 @@ env_changed(const struct config *a, const struct config *b)
 	return !strv_eq(a->environment, b->environment);
 }
 
+/* The old job a new config's job of this name replaces or keeps; taken
+ * out of old[] (names: the old jobs still configured, by name). */
+static struct job *
+take_old(struct job **old, const struct names *names, const char *name)
+{
+	struct job	*o;
+	int		 k;
+
+	if ((k = names_find(names, name)) == -1 || (o = old[k]) == NULL)
+		return NULL;
+	old[k] = NULL;
+	return o;
+}
+
 /* Apply a valid new config by difference. */
 static void
 apply(struct drover *d, struct config *nc)
@@ -180,23 +209,24 @@ apply(struct drover *d, struct config *nc)
 	struct config		*oc = d->d_conf;
 	struct retired_conf	*rc = xcalloc(1, sizeof(*rc));
 	struct job		**old = d->d_jobs, *o, *nj, **added;
+	struct names		*oldnames = names_new(false), *groups;
 	int			 nold = d->d_njobs, i, k, nadded = 0;
 	int			 nkept = 0, nchanged = 0, nremoved = 0;
 	bool			 allenv = env_changed(oc, nc);
 
 	rc->conf = oc;
 	rc->refs = 1;		/* dropped below, after the diff */
-	d->d_jobs = xcalloc((size_t)(nold + nc->njobs), sizeof(*d->d_jobs));
+	d->d_jobs = xcalloc((size_t)nold + (size_t)nc->njobs,
+	    sizeof(*d->d_jobs));
 	d->d_njobs = 0;
 	added = xcalloc((size_t)nc->njobs + 1, sizeof(*added));
+	for (k = 0; k < nold; k++) {
+		if (!old[k]->removed)
+			names_add(oldnames, old[k]->cfg->name, k);
+	}
+	groups = groups_by_name(d);
 	for (i = 0; i < nc->njobs; i++) {
-		for (o = NULL, k = 0; k < nold; k++)
-			if (old[k] != NULL && !old[k]->removed &&
-			    strcmp(old[k]->cfg->name, nc->jobs[i]->name) == 0) {
-				o = old[k];
-				old[k] = NULL;
-				break;
-			}
+		o = take_old(old, oldnames, nc->jobs[i]->name);
 		if (o != NULL && !allenv &&
 		    !job_config_needs_restart(o->cfg, nc->jobs[i]) &&
 		    ((o->cfg->group == NULL && nc->jobs[i]->group == NULL) ||
@@ -208,7 +238,7 @@ apply(struct drover *d, struct config *nc)
 			continue;
 		}
 		nj = engine_job_new(d, nc->jobs[i],
-		    group_for(d, nc->jobs[i], o));
+		    group_for(d, nc->jobs[i], o, groups));
 		d->d_jobs[d->d_njobs++] = nj;
 		if (o != NULL) {
 			log_info("reload: %s changed, restarting it", o->cfg->name);
@@ -236,6 +266,8 @@ apply(struct drover *d, struct config *nc)
 		}
 		d->d_jobs[d->d_njobs++] = old[k];
 	}
+	names_free(groups);
+	names_free(oldnames);	/* its names are in the old config */
 	free(old);
 	d->d_conf = nc;
 	d->d_max_tasks = nc->max_concurrent;

@@ -147,7 +147,8 @@ validate_user(struct loader *ld, const struct rkey *k, const char *spec,
 
 /* --- names --------------------------------------------------------------- */
 
-/* Job names are unique across kinds: [service:web] and [task:web] clash. */
+/* Job names are unique across kinds: [service:web] and [task:web] clash.
+ * ld->jobnames holds the first job of each name. */
 static void
 check_job_names(struct loader *ld)
 {
@@ -155,16 +156,13 @@ check_job_names(struct loader *ld)
 	int			  i, j;
 
 	for (i = 0; i < ld->conf->njobs; i++) {
-		for (j = 0; j < i; j++) {
-			a = jobs[j];
-			b = jobs[i];
-			if (strcmp(a->name, b->name) != 0)
-				continue;
-			diag_error(ld->diag, b->file, b->line, "duplicate job "
-			    "name '%s' ([%s] at %s:%d)", b->name,
-			    ld->meta[j].sect->header, a->file, a->line);
-			break;
-		}
+		if ((j = names_find(ld->jobnames, jobs[i]->name)) == i)
+			continue;
+		a = jobs[j];
+		b = jobs[i];
+		diag_error(ld->diag, b->file, b->line, "duplicate job "
+		    "name '%s' ([%s] at %s:%d)", b->name,
+		    ld->meta[j].sect->header, a->file, a->line);
 	}
 }
 
@@ -189,13 +187,16 @@ procref_cmp(const void *va, const void *vb)
 static void
 check_proc_names(struct loader *ld)
 {
-	struct procref	*v = NULL;
+	struct procref	*v;
 	size_t		 n = 0, i, first;
 	int		 j, p;
 
+	for (j = 0; j < ld->conf->njobs; j++)
+		n += (size_t)ld->conf->jobs[j]->nprocs;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
 	for (j = 0; j < ld->conf->njobs; j++) {
 		for (p = 0; p < ld->conf->jobs[j]->nprocs; p++) {
-			v = xreallocarray(v, n + 1, sizeof(*v));
 			v[n].name = ld->conf->jobs[j]->procs[p].name;
 			v[n].job = ld->conf->jobs[j];
 			v[n].order = (int)n;
@@ -232,18 +233,6 @@ struct graph {
 	int		 *nedges;
 	int		  n;
 };
-
-static int
-job_index(const struct config *conf, const char *name)
-{
-	int	i;
-
-	for (i = 0; i < conf->njobs; i++) {
-		if (strcmp(conf->jobs[i]->name, name) == 0)
-			return i;
-	}
-	return -1;
-}
 
 static void
 unknown_job(struct loader *ld, const struct rkey *k, const char *name)
@@ -285,7 +274,7 @@ graph_build(struct loader *ld, struct graph *g)
 	for (i = 0; i < g->n; i++) {
 		job = ld->conf->jobs[i];
 		for (j = 0; job->after != NULL && job->after[j] != NULL; j++) {
-			if ((t = job_index(ld->conf, job->after[j])) == -1)
+			if ((t = names_find(ld->jobnames, job->after[j])) == -1)
 				unknown_job(ld, ld->meta[i].after,
 				    job->after[j]);
 			else
@@ -293,7 +282,8 @@ graph_build(struct loader *ld, struct graph *g)
 		}
 		for (j = 0; job->before != NULL && job->before[j] != NULL;
 		    j++) {
-			if ((t = job_index(ld->conf, job->before[j])) == -1)
+			if ((t = names_find(ld->jobnames, job->before[j])) ==
+			    -1)
 				unknown_job(ld, ld->meta[i].before,
 				    job->before[j]);
 			else
@@ -377,46 +367,30 @@ check_cycles(struct loader *ld, struct graph *g)
 /* --- groups -------------------------------------------------------------- */
 
 static const struct rkey *
-group_key(struct loader *ld, const struct group_config *g)
+group_key(const struct rsect *s)
 {
 	const struct rkey	*k;
-	int			 i;
 
-	for (i = 0; i < ld->nsects; i++) {
-		if (ld->sects[i]->type != ST_GROUP ||
-		    strcmp(ld->sects[i]->name, g->name) != 0)
-			continue;
-		if ((k = sect_key(ld->sects[i], "jobs")) == NULL)
-			k = sect_key(ld->sects[i], "programs");
-		return k;
-	}
-	return NULL;
+	if ((k = sect_key(s, "jobs")) == NULL)
+		k = sect_key(s, "programs");
+	return k;
 }
 
-static void
-strv_remove(char **v, int i)
-{
-	free(v[i]);
-	memmove(&v[i], &v[i + 1], (strv_len(v) - (size_t)i) * sizeof(*v));
-}
-
-/* One member of a group: a job, in no other group, listed once. */
+/* One member of a group: a job, in no other group, and not one of the
+ * members kept so far. */
 static bool
 check_member(struct loader *ld, struct group_config *g,
-    const struct rkey *k, int i)
+    const struct rkey *k, const char *m, struct names *kept)
 {
 	const struct job_config	*job;
-	const char		*m = g->jobs[i];
-	int			 j;
+	int			 i;
 
-	for (j = 0; j < i; j++) {
-		if (strcmp(g->jobs[j], m) == 0) {
-			key_error(ld, k, "'%s' is listed twice", m);
-			return false;
-		}
+	if (names_find(kept, m) != -1) {
+		key_error(ld, k, "'%s' is listed twice", m);
+		return false;
 	}
-	if ((job = config_find_job(ld->conf, m)) == NULL) {
-		if (strv_contains(ld->notrun, m)) {
+	if ((i = names_find(ld->jobnames, m)) == -1) {
+		if (names_find(ld->notrun, m) != -1) {
 			key_warn(ld, k, "'%s' is an [eventlistener] or "
 			    "[fcgi-program], which drover does not run; left "
 			    "out of [group:%s]", m, g->name);
@@ -425,6 +399,7 @@ check_member(struct loader *ld, struct group_config *g,
 		unknown_job(ld, k, m);
 		return false;
 	}
+	job = ld->conf->jobs[i];
 	if (job->group != NULL && strcmp(job->group, g->name) != 0) {
 		key_error(ld, k, "job '%s' is already in [group:%s]; a job "
 		    "belongs to one group at most", m, job->group);
@@ -439,18 +414,23 @@ check_groups(struct loader *ld)
 {
 	struct group_config	*g;
 	const struct rkey	*k;
-	int			 i, j;
+	struct names		*kept;
+	int			 i, j, n;
 
 	for (i = 0; i < ld->conf->ngroups; i++) {
 		g = ld->conf->groups[i];
-		if ((k = group_key(ld, g)) == NULL)
+		if ((k = group_key(ld->groupsects[i])) == NULL)
 			continue;
-		for (j = 0; g->jobs[j] != NULL; ) {
-			if (check_member(ld, g, k, j))
-				j++;
-			else
-				strv_remove(g->jobs, j);
+		kept = names_new(false);
+		for (j = n = 0; g->jobs[j] != NULL; j++) {
+			if (check_member(ld, g, k, g->jobs[j], kept)) {
+				names_add(kept, g->jobs[j], n);
+				g->jobs[n++] = g->jobs[j];
+			} else
+				free(g->jobs[j]);
 		}
+		g->jobs[n] = NULL;
+		names_free(kept);
 	}
 }
 

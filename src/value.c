@@ -154,6 +154,20 @@ strv_push(char ***vp, const char *s)
 	strv_push_take(vp, xstrdup(s));
 }
 
+/*
+ * strv_push_take() onto a vector of n strings that only this function grew
+ * (from NULL or strv_new()): the array doubles whenever n + 1 is a power
+ * of two, so a long vector is built in linear time, not quadratic.
+ */
+void
+strv_append(char ***vp, size_t n, char *s)
+{
+	if ((n & (n + 1)) == 0)
+		*vp = xreallocarray(*vp, 2 * (n + 1), sizeof(char *));
+	(*vp)[n] = s;
+	(*vp)[n + 1] = NULL;
+}
+
 /* Deep copy; NULL stays NULL so "unset" survives a copy. */
 char **
 strv_dup(char *const *v)
@@ -597,14 +611,14 @@ int
 value_list(const char *s, char ***out)
 {
 	char	**v = strv_new();
-	size_t	  n;
+	size_t	  n, count = 0;
 
 	for (;;) {
 		s += strspn(s, "," BLANKS);
 		if (*s == '\0')
 			break;
 		n = strcspn(s, "," BLANKS);
-		strv_push_take(&v, xstrndup(s, n));
+		strv_append(&v, count++, xstrndup(s, n));
 		s += n;
 	}
 	*out = v;

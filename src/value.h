@@ -19,6 +19,9 @@ char	**strv_new(void);
 size_t	  strv_len(char *const *);
 void	  strv_push(char ***, const char *);		/* copies */
 void	  strv_push_take(char ***, char *);		/* takes ownership */
+/* strv_push_take() in amortized O(1) onto a vector of n that only
+ * strv_append() grew (from NULL or strv_new()). */
+void	  strv_append(char ***, size_t n, char *);
 char	**strv_dup(char *const *);
 bool	  strv_eq(char *const *, char *const *);	/* NULL == empty */
 bool	  strv_contains(char *const *, const char *);

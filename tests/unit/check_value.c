@@ -165,6 +165,30 @@ START_TEST(test_strv_many)
 }
 END_TEST
 
+/* strv_append() from NULL and from strv_new(): every length across the
+ * doublings is a proper vector (ASan catches a write past the array). */
+START_TEST(test_strv_append)
+{
+	char	**v = NULL, **w = strv_new(), buf[16];
+	size_t	  i, j;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(buf, sizeof(buf), "%zu", i);
+		strv_append(&v, i, strdup(buf));
+		strv_append(&w, i, strdup(buf));
+		ck_assert_uint_eq(strv_len(v), i + 1);
+		ck_assert_ptr_null(w[i + 1]);
+	}
+	for (j = 0; j < 1000; j++) {
+		snprintf(buf, sizeof(buf), "%zu", j);
+		ck_assert_str_eq(v[j], buf);
+	}
+	ck_assert(strv_eq(v, w));
+	strv_free(v);
+	strv_free(w);
+}
+END_TEST
+
 /* --- bool ---------------------------------------------------------------- */
 
 START_TEST(test_bool_good)
@@ -1333,6 +1357,7 @@ value_suite(void)
 	tcase_add_test(tc, test_strv_contains);
 	tcase_add_test(tc, test_strv_join);
 	tcase_add_test(tc, test_strv_many);
+	tcase_add_test(tc, test_strv_append);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("scalar");

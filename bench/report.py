@@ -221,7 +221,9 @@ def main(outdir):
         rd = r.med("scale", "drover", n, "ready_ms")
         al = r.med("scale", "drover", n, "last_ms")
         if lim and rd:
-            rows.append(f"N={n}: {ratio(rd, lim)} ({num(rd)} vs {num(lim)} ms)")
+            nc = r.med("scale", "drover-nocg", n, "ready_ms")
+            rows.append(f"N={n}: {ratio(rd, lim)} ({num(rd)} vs {num(lim)} ms)"
+                        + (f", without cgroups {ratio(nc, lim)}" if nc else ""))
             ok_all &= rd / lim <= 1.25
     if rows:
         w(f"| scale-up ≤ 1.25× the limit (drover's READY vs the limit's last child started) | "
@@ -231,7 +233,9 @@ def main(outdir):
         lim = r.med("scale", "limit", n, "stop_all_ms")
         d = r.med("scale", "drover", n, "stop_all_ms")
         if lim and d:
-            rows.append(f"N={n}: {ratio(d, lim)} ({num(d)} vs {num(lim)} ms)")
+            nc = r.med("scale", "drover-nocg", n, "stop_all_ms")
+            rows.append(f"N={n}: {ratio(d, lim)} ({num(d)} vs {num(lim)} ms)"
+                        + (f", without cgroups {ratio(nc, lim)}" if nc else ""))
             ok_all &= d / lim <= 1.5
     if rows:
         w(f"| stop ≤ 1.5× the limit (SIGTERM → every process gone) | {'; '.join(rows)} | {verdict(ok_all)} |")
@@ -268,9 +272,11 @@ def main(outdir):
         d = r.med("oneshot", "drover", n, "tasks_per_s")
         s = r.med("oneshot", "spawner", n, "tasks_per_s")
         x = r.med("oneshot", "xargs", n, "tasks_per_s")
+        nc = r.med("oneshot", "drover-nocg", n, "tasks_per_s")
         if d and s and x:
             w(f"| one-shot throughput ≥ 0.8× the raw spawner and ≥ xargs -P8 | "
-              f"{num(d)} tasks/s = {ratio(d, s)} spawner ({num(s)}/s), {ratio(d, x)} xargs ({num(x)}/s) | "
+              f"{num(d)} tasks/s = {ratio(d, s)} spawner ({num(s)}/s), {ratio(d, x)} xargs ({num(x)}/s)"
+              + (f"; without cgroups {ratio(nc, s)} spawner" if nc else "") + " | "
               f"{verdict(d >= 0.8 * s and d >= x)} |")
     nm = r.vals("crash", "drover", 1, "notice_med_ms")
     if nm:
@@ -293,8 +299,11 @@ def main(outdir):
         ex = r.vals("deadline", "drover", n, "exit_ms")
         dead = float(meta.get("deadline", "2s").rstrip("s")) * 1000
         over = [v - dead for v in ex]
+        gone = r.vals("deadline", "drover", n, "jobs_gone_ms")
+        after = [e - g for e, g in zip(ex, gone)] if len(gone) == len(ex) else []
         w(f"| shutdown exits ≤ 50 ms after its deadline ({n} tasks in flight, "
-          f"shutdown_timeout = {meta.get('deadline')}) | {mmm(over, 1)} ms past the deadline | "
+          f"shutdown_timeout = {meta.get('deadline')}) | {mmm(over, 1)} ms past the deadline"
+          + (f"; {mmm(after, 1)} ms after the last task was gone" if after else "") + " | "
           f"{verdict(statistics.median(over) <= 50)} (median), {verdict(max(over) <= 50)} (every run) |")
     w("")
 
@@ -456,7 +465,8 @@ def main(outdir):
         w("Wall time from fork of the runner to its exit (one warm-up run first, not counted). "
           "drover: `drover --once` with `[group:g] jobs = t, max_concurrent = 8` and "
           f"`[task:t] command = /bin/true, numprocs = {n}` (default sinks: two pipes per task); "
-          "`drover, stdout = inherit` the same with `stdout = stderr = inherit`. "
+          "`drover, stdout = inherit` the same with `stdout = stderr = inherit`; "
+          "`drover, DROVER_NO_CGROUP` the same with process groups instead of a cgroup leaf per task. "
           "xargs: `xargs -P8 -n1 /bin/true`, parallel: `parallel -j8 /bin/true`, both reading "
           "the numbers 1..N on stdin. spawner: `bench/limit/spawner -j 8 -n N -- /bin/true` "
           "(fork, execv, blocking waitpid).\n")
@@ -465,6 +475,7 @@ def main(outdir):
         d = r.med("oneshot", "drover", n, "tasks_per_s")
         for p, lab in (("spawner", "spawner (limit)"), ("drover", "drover"),
                        ("drover-inherit", "drover, stdout = inherit"),
+                       ("drover-nocg", "drover, DROVER_NO_CGROUP"),
                        ("xargs", "xargs -P8"), ("parallel", "GNU parallel -j8")):
             v = r.vals("oneshot", p, n, "tasks_per_s")
             if not v:

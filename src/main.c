@@ -307,7 +307,36 @@ pidfile_write(const char *path)
 	return rc;
 }
 
-/* Our direct children, from /proc: every orphan is ours (subreaper). */
+/*
+ * Our direct children, as the kernel lists them (CONFIG_PROC_CHILDREN):
+ * -1 if it does not.  A zombie among them only needs reaping.
+ */
+static int
+kill_listed_children(pid_t self)
+{
+	char	 path[64];
+	FILE	*f;
+	long	 pid;
+	int	 n = 0;
+	siginfo_t si;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)self);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		memset(&si, 0, sizeof(si));
+		if (pid <= 0 || waitid(P_PID, (id_t)pid, &si, WEXITED |
+		    WNOHANG | WNOWAIT) == -1 || si.si_pid != 0)
+			continue;	/* not ours after all, or a zombie */
+		if (kill((pid_t)pid, SIGKILL) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Our direct children: every orphan is ours (subreaper). */
 static int
 kill_children(void)
 {
@@ -316,8 +345,13 @@ kill_children(void)
 	char		 path[300], buf[512], *p;
 	FILE		*f;
 	long		 ppid;
+	pid_t		 self = getpid();
 	int		 n = 0;
 
+	/* the list is cheap; the scan opens a file per process on the host */
+	if ((n = kill_listed_children(self)) >= 0)
+		return n;
+	n = 0;
 	if ((dp = opendir("/proc")) == NULL)
 		return 0;
 	while ((de = readdir(dp)) != NULL) {
@@ -332,7 +366,7 @@ kill_children(void)
 			continue;
 		/* a zombie ('Z') only needs reaping */
 		if (sscanf(p + 2, "%*c %ld", &ppid) == 1 &&
-		    ppid == (long)getpid() && p[2] != 'Z') {
+		    ppid == (long)self && p[2] != 'Z') {
 			kill((pid_t)atol(de->d_name), SIGKILL);
 			n++;
 		}

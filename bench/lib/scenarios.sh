@@ -180,9 +180,10 @@ oneshot_config() {
     spawner) SUP_CMD=("$BIN/spawner" -j "$JOBS" -n "$TASKS" -- /bin/true) ;;
     xargs) SUP_IN=$WROOT/tasks.txt SUP_CMD=(xargs -P "$JOBS" -n 1 /bin/true) ;;
     parallel) SUP_IN=$WROOT/tasks.txt SUP_CMD=(parallel --will-cite -j "$JOBS" /bin/true) ;;
-    drover|drover-inherit)
+    drover|drover-inherit|drover-nocg)
         sink=""
         [[ $runner == drover-inherit ]] && sink=$'stdout = inherit\nstderr = inherit\n'
+        [[ $runner == drover-nocg ]] && SUP_ENV=(DROVER_NO_CGROUP=1)
         printf '[drover]\nsocket = none\n\n[group:g]\njobs = t\nmax_concurrent = %s\n\n[task:t]\ncommand = /bin/true\nnumprocs = %s\n%s' \
             "$JOBS" "$TASKS" "$sink" >"$WORK/once.ini"
         SUP_CMD=("$DROVER" --once -c "$WORK/once.ini") ;;

@@ -12,6 +12,7 @@
 
 #include "drover.h"
 #include "log.h"
+#include "names.h"
 #include "value.h"
 #include "xmalloc.h"
 
@@ -130,19 +131,32 @@ job_add_ref(struct job ***v, int *n, struct job *j)
  * order each other; a cleanup job's `after` means "once these have
  * stopped" and its `before` means "finish before these are stopped".
  */
+static struct job *
+job_by_name(struct drover *d, const struct names *t, const char *name)
+{
+	int	i = names_find(t, name);
+
+	return i == -1 ? NULL : d->d_jobs[i];
+}
+
 static void
 link_deps(struct drover *d)
 {
 	struct job	*j, *o;
+	struct names	*t = names_new(false);
 	char	       **n;
 	int		 i;
 
+	/* the live jobs by name, as engine_find_job() would find them */
+	for (i = 0; i < d->d_njobs; i++)
+		if (!d->d_jobs[i]->removed)
+			(void)names_add(t, d->d_jobs[i]->cfg->name, i);
 	for (i = 0; i < d->d_njobs; i++) {
 		j = d->d_jobs[i];
 		if (j->removed)
 			continue;
 		for (n = j->cfg->after; n != NULL && *n != NULL; n++) {
-			if ((o = engine_find_job(d, *n)) == NULL)
+			if ((o = job_by_name(d, t, *n)) == NULL)
 				continue;
 			if (j->cfg->kind == JOB_CLEANUP)
 				job_add_ref(&j->waitstop, &j->nwaitstop, o);
@@ -152,7 +166,7 @@ link_deps(struct drover *d)
 			}
 		}
 		for (n = j->cfg->before; n != NULL && *n != NULL; n++) {
-			if ((o = engine_find_job(d, *n)) == NULL)
+			if ((o = job_by_name(d, t, *n)) == NULL)
 				continue;
 			if (j->cfg->kind == JOB_CLEANUP)
 				job_add_ref(&o->cleanups_before,
@@ -165,6 +179,7 @@ link_deps(struct drover *d)
 			}
 		}
 	}
+	names_free(t);
 }
 
 static struct instance *
@@ -225,6 +240,7 @@ engine_relink(struct drover *d)
 int
 engine_load(struct drover *d, struct config *conf)
 {
+	struct names	*groups = names_new(false);
 	struct jgroup	*g;
 	int		 i, k;
 
@@ -233,19 +249,21 @@ engine_load(struct drover *d, struct config *conf)
 	for (i = 0; i < conf->ngroups; i++)
 		engine_group_new(d, conf->groups[i]->name,
 		    conf->groups[i]->max_concurrent, false);
+	for (i = 0; i < conf->ngroups; i++)
+		(void)names_add(groups, conf->groups[i]->name, i);
 	d->d_jobs = xcalloc((size_t)conf->njobs, sizeof(*d->d_jobs));
 	for (i = 0; i < conf->njobs; i++) {
 		g = NULL;
-		for (k = 0; k < conf->ngroups && conf->jobs[i]->group; k++)
-			if (strcmp(conf->jobs[i]->group, d->d_groups[k]->name)
-			    == 0)
-				g = d->d_groups[k];
+		if (conf->jobs[i]->group != NULL &&
+		    (k = names_find(groups, conf->jobs[i]->group)) != -1)
+			g = d->d_groups[k];
 		/* a job outside any group has an unbounded group of its own */
 		if (g == NULL)
 			g = engine_group_new(d, conf->jobs[i]->name, 0, true);
 		d->d_jobs[i] = engine_job_new(d, conf->jobs[i], g);
 	}
 	d->d_njobs = conf->njobs;
+	names_free(groups);
 	link_deps(d);
 	return 0;
 }

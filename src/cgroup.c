@@ -287,24 +287,30 @@ leaf_name(const struct instance *in)
 	return xstrdup(buf);
 }
 
-/* The instance's leaf, and an fd on its cgroup.procs for the child. */
+/*
+ * The instance's leaf, an fd on it (for CLONE_INTO_CGROUP) and one on its
+ * cgroup.procs (for a child that joins it itself, and to know that we may).
+ */
 int
-cgroup_prepare(struct instance *in, int *procs_fd)
+cgroup_prepare(struct instance *in, int *dir_fd, int *procs_fd)
 {
-	char	*path, *leaf;
+	char	*leaf;
 
 	if (in->cg_dir == NULL) {
 		leaf = leaf_name(in);
 		in->cg_dir = xprintf("%s/%s", in->d->d_cg_base, leaf);
 		free(leaf);
 	}
-	*procs_fd = -1;
-	if (mkdir(in->cg_dir, 0755) == 0 || errno == EEXIST) {
-		path = xprintf("%s/cgroup.procs", in->cg_dir);
-		*procs_fd = open(path, O_WRONLY | O_CLOEXEC);
-		free(path);
-	}
+	*dir_fd = *procs_fd = -1;
+	if ((mkdir(in->cg_dir, 0755) == 0 || errno == EEXIST) &&
+	    (*dir_fd = open(in->cg_dir, O_PATH | O_DIRECTORY | O_CLOEXEC))
+	    != -1)
+		*procs_fd = openat(*dir_fd, "cgroup.procs", O_WRONLY |
+		    O_CLOEXEC);
 	if (*procs_fd == -1) {
+		if (*dir_fd != -1)
+			close(*dir_fd);
+		*dir_fd = -1;
 		/* track this run by its process group instead */
 		free(in->cg_dir);
 		in->cg_dir = NULL;

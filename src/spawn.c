@@ -71,7 +71,9 @@ struct spawn_ctx {
 	gid_t			*groups;
 	int			 ngroups;
 	int			 fds[3];
-	int			 cg_fd;
+	int			 cg_fd;		/* the leaf's cgroup.procs */
+	int			 cg_dirfd;	/* the leaf, for CLONE_INTO_CGROUP */
+	bool			 born_in_cg;	/* CLONE_INTO_CGROUP did the join */
 	int			 status_fd;	/* fork() path only, else -1 */
 	const struct rlimit_saved *nofile;
 	volatile struct spawn_err err;	/* written by a child sharing memory */
@@ -274,7 +276,7 @@ child_exec(struct spawn_ctx *x)
 	int			 sig, i;
 
 	/* join the leaf through our fd table, before leaving it */
-	if (x->cg_fd != -1 && write(x->cg_fd, "0", 1) != 1)
+	if (!x->born_in_cg && x->cg_fd != -1 && write(x->cg_fd, "0", 1) != 1)
 		child_fail(x, ST_CGROUP);
 	child_own_fds(x);	/* before anything changes an fd */
 	memset(&sa, 0, sizeof(sa));
@@ -351,6 +353,81 @@ child_entry(void *arg)
 }
 #endif
 
+#if SPAWN_CLONE && defined(__x86_64__) && defined(SYS_clone3)
+#define SPAWN_CLONE3	1
+#include <linux/sched.h>	/* struct clone_args, CLONE_INTO_CGROUP */
+
+/*
+ * clone3() with CLONE_VM and a stack of the child's own.  Like glibc's
+ * clone(), in assembly: the child starts on the new stack, where no C
+ * caller's frame exists to return to, so it calls fn(arg) from here and
+ * exits with its value.  syscall preserves every register but rax, rcx and
+ * r11, so fn and arg are still in theirs in the child.  The stack top is
+ * 16-byte aligned; the call makes the frame the ABI expects.
+ */
+static long
+clone3_vm(struct clone_args *ca, int (*fn)(void *), void *arg)
+{
+	long	ret;
+
+	__asm__ volatile (
+	    "syscall\n\t"
+	    "testq %%rax, %%rax\n\t"
+	    "jnz 1f\n\t"
+	    "xorl %%ebp, %%ebp\n\t"		/* the child: end of frame chain */
+	    "movq %[arg], %%rdi\n\t"
+	    "callq *%[fn]\n\t"
+	    "movl %%eax, %%edi\n\t"
+	    "movl %[nr_exit], %%eax\n\t"
+	    "syscall\n\t"
+	    "hlt\n"
+	    "1:"
+	    : "=a" (ret)
+	    : "0" ((long)SYS_clone3), "D" (ca), "S" (sizeof(*ca)),
+	      [fn] "r" (fn), [arg] "r" (arg), [nr_exit] "i" (SYS_exit)
+	    : "rcx", "r11", "memory", "cc");
+	return ret;
+}
+
+/*
+ * Born in its leaf (Linux 5.7): joining by a write to cgroup.procs takes
+ * the cgroup write lock, which waits for an RCU grace period when no other
+ * migration ran just before, milliseconds during which we and the child
+ * both wait.  Once the kernel refuses clone3 (too old, or a seccomp filter
+ * such as a container runtime's), stop asking.
+ */
+static pid_t
+spawn_clone3(struct spawn_ctx *x)
+{
+	static bool		no_clone3;
+	struct clone_args	ca;
+	long			ret;
+
+	if (no_clone3 || x->cg_dirfd == -1)
+		return -2;
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.stack = (uint64_t)(uintptr_t)child_stack;
+	ca.stack_size = sizeof(child_stack);
+	ca.cgroup = (uint64_t)x->cg_dirfd;
+	x->born_in_cg = true;
+	if ((ret = clone3_vm(&ca, child_entry, x)) >= 0)
+		return (pid_t)ret;
+	x->born_in_cg = false;
+	if (ret == -EAGAIN || ret == -ENOMEM) {
+		errno = (int)-ret;
+		return -1;
+	}
+	log_debug("clone3 with CLONE_INTO_CGROUP: %s; children join their "
+	    "leaf themselves", strerror((int)-ret));
+	no_clone3 = true;
+	return -2;
+}
+#else
+#define SPAWN_CLONE3	0
+#endif
+
 /*
  * fork() would copy the daemon's page tables and fd table for a child that
  * execs at once: with thousands of jobs that is most of the cost of a
@@ -376,6 +453,10 @@ spawn_clone(struct spawn_ctx *x)
 	pid_t	pid;
 
 #if SPAWN_CLONE
+#if SPAWN_CLONE3
+	if (x->status_fd == -1 && (pid = spawn_clone3(x)) != -2)
+		return pid;
+#endif
 	if (x->status_fd == -1)
 		return clone(child_entry, child_stack + sizeof(child_stack),
 		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
@@ -532,7 +613,7 @@ spawn_instance(struct instance *in, char *err, size_t errsz)
 	memset(&x, 0, sizeof(x));
 	x.cfg = in->job->cfg;
 	x.pc = in->pc;
-	x.cg_fd = -1;
+	x.cg_fd = x.cg_dirfd = -1;
 	x.nofile = &d->d_nofile;
 	x.envp = build_env(in);
 	if ((x.path = resolve_path(in->pc->argv[0], env_get(x.envp, "PATH")))
@@ -549,7 +630,8 @@ spawn_instance(struct instance *in, char *err, size_t errsz)
 		snprintf(err, errsz, "output pipes: %s", strerror(errno));
 		goto out;
 	}
-	if (d->d_cg_base != NULL && cgroup_prepare(in, &x.cg_fd) == -1)
+	if (d->d_cg_base != NULL && cgroup_prepare(in, &x.cg_dirfd, &x.cg_fd)
+	    == -1)
 		log_warn("%s: cgroup", in->name);	/* run without one */
 	if ((pid = spawn_run(in, &x, err, errsz)) == -1) {
 		output_force_close(in);
@@ -571,6 +653,8 @@ closeall:
 			close(closefds[i]);
 	if (x.cg_fd != -1)
 		close(x.cg_fd);
+	if (x.cg_dirfd != -1)
+		close(x.cg_dirfd);
 out:
 	ctx_free(&x);
 	return rc;

@@ -308,6 +308,47 @@ class ServiceTest(harness.DroverTest):
         d2.signal(signal.SIGTERM)
         self.assertEqual(d2.wait_exit(), 0)
 
+    def test_cgroup_leaf_goes_when_its_instance_settles(self):
+        d = self.drover("""
+            [service:svc]
+            command = /bin/sleep 1000
+            startsecs = 0
+            [task:t]
+            command = /bin/true
+            [service:dead]
+            command = /bin/sh -c 'exit 1'
+            startsecs = 1s
+            startretries = 0
+            [service:crash]
+            command = /bin/sh -c 'exit 1'
+            startsecs = 0
+            autorestart = true
+            backoff = 60s
+            """, args=["-l", "debug"])
+        found = re.findall(r"cgroup: jobs run under (\S+)", d.log()) or \
+            d.wait_log(r"cgroup: jobs run under (\S+)|no cgroup v2 subtree")
+        if not found[0] or not found[0].startswith("/"):
+            d.signal(signal.SIGTERM)
+            d.wait_exit()
+            self.skipTest("no writable cgroup2 here")
+        base = found[0]
+        d.wait_log(r"^\w+: t: ok \(pid")
+        d.wait_log(r"dead: gave up after 1 failed start")
+        d.wait_log(r"crash: failed \(pid")
+        # settled (a finished task, a FATAL service): the leaf is gone
+        wait_for(lambda: not os.path.exists(base + "/job.t") and
+                 not os.path.exists(base + "/job.dead"), 5,
+                 what="leaves of t and dead removed")
+        # running, or waiting to restart: the leaf stays; the service was
+        # born in its leaf (or joined it before exec)
+        self.assertTrue(os.path.isdir(base + "/job.svc"))
+        with open(base + "/job.svc/cgroup.procs") as f:
+            self.assertEqual(len(f.read().split()), 1)
+        self.assertTrue(os.path.isdir(base + "/job.crash"))
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        self.assertFalse(os.path.exists(base))
+
     def test_orphans_are_reaped_and_attributed_to_their_job(self):
         d = self.drover("""
             [service:parent]

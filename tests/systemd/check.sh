@@ -286,6 +286,22 @@ sc stop $U
 rm -rf "$DROPIN_DIR"; systemctl daemon-reload; systemctl reset-failed $U 2>/dev/null
 check "stopped cleanly after the watchdog restart" eval '[ "$(prop ActiveState)" = inactive ]'
 
+echo "# --- clone3 refused by a seccomp filter (as some container runtimes do)"
+# drover spawns with clone3(CLONE_INTO_CGROUP); refused, its children must
+# still end up in their leaf (they join it themselves)
+mkdir -p "$DROPIN_DIR"
+printf '[Service]\nSystemCallFilter=~clone3\nSystemCallErrorNumber=ENOSYS\n' > "$DROPIN_DIR/noclone3.conf"
+systemctl daemon-reload
+sc start $U; rc=$?
+check "start with clone3 filtered out: rc=0" [ "$rc" = 0 ]
+check "drover runs under a seccomp filter" \
+	eval 'grep -q "^Seccomp:[[:space:]]*2" "/proc/$(prop MainPID)/status"'
+web_in_leaf() { local p; p=$(web_pid) && [ -n "$p" ] && [ "$(echo "$p" | wc -w)" = 1 ]; }
+check "web runs, alone, in its leaf job.web" wait_for 10 web_in_leaf
+sc stop $U
+rm -rf "$DROPIN_DIR"; systemctl daemon-reload
+check "stopped cleanly" eval '[ "$(prop ActiveState)" = inactive ]'
+
 echo "# --- slow stop: EXTEND_TIMEOUT_USEC past TimeoutStopSec=2s"
 # a service that ignores SIGTERM, SIGKILLed by drover after stopwaitsecs=4s:
 # drover's STOPPING=1 + EXTEND_TIMEOUT_USEC must keep systemd from killing

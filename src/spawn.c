@@ -2,15 +2,16 @@
  * spawn.c: start one run of an instance, and signal it (SPEC 3).
  *
  * Everything that can block or allocate (PATH lookup, environment, groups)
- * happens before the clone.  The child shares our memory and our fd table
- * and we sleep until it has exec'd or died, as with vfork.  It first takes
- * a private fd table holding only fds 0-5 (fds 3-5 are slots reserved at
- * start-up, where we put its stdin, stdout and stderr just before the
- * clone), so that its cost and the table the job keeps do not grow with
- * the number of jobs.  Then it resets every signal disposition and its
- * mask, makes its own session, joins its cgroup leaf, applies limits,
+ * happens before the clone.  The child is born in its cgroup leaf, shares
+ * our memory and our fd table, and we sleep until it has exec'd or died,
+ * as with vfork.  It first takes a private fd table holding only fds 0-6
+ * (fds 3-6 are slots reserved at start-up, where we put its stdin, stdout
+ * and stderr just before the clone), so that its cost and the table the
+ * job keeps do not grow with the number of jobs.  Then it resets every
+ * signal disposition and its mask, makes its own session, applies limits,
  * user, umask and directory, moves fds 3-5 to 0-2 and execs.  A failure
- * is left in our memory as {stage, errno} before the child exits.
+ * is left in our memory as {stage, errno} before the child exits (or, on
+ * the fork() path, written to the status pipe in fd 6).
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -62,7 +63,7 @@ struct spawn_err {
 #define SLOT_STATUS	6
 #define SLOT_END	7
 
-/* What the child needs, all prepared before fork. */
+/* What the child needs, all prepared before the clone. */
 struct spawn_ctx {
 	const struct job_config	*cfg;
 	const struct proc_config *pc;
@@ -362,8 +363,9 @@ child_entry(void *arg)
  * clone(), in assembly: the child starts on the new stack, where no C
  * caller's frame exists to return to, so it calls fn(arg) from here and
  * exits with its value.  syscall preserves every register but rax, rcx and
- * r11, so fn and arg are still in theirs in the child.  The stack top is
- * 16-byte aligned; the call makes the frame the ABI expects.
+ * r11, so fn and arg are still in theirs in the child, which reads both
+ * before it clears rbp (they may be in it).  The stack top is 16-byte
+ * aligned; the call makes the frame the ABI expects.
  */
 static long
 clone3_vm(struct clone_args *ca, int (*fn)(void *), void *arg)
@@ -374,9 +376,10 @@ clone3_vm(struct clone_args *ca, int (*fn)(void *), void *arg)
 	    "syscall\n\t"
 	    "testq %%rax, %%rax\n\t"
 	    "jnz 1f\n\t"
-	    "xorl %%ebp, %%ebp\n\t"		/* the child: end of frame chain */
-	    "movq %[arg], %%rdi\n\t"
-	    "callq *%[fn]\n\t"
+	    "movq %[arg], %%rdi\n\t"		/* the child */
+	    "movq %[fn], %%rax\n\t"
+	    "xorl %%ebp, %%ebp\n\t"		/* end of the frame chain */
+	    "callq *%%rax\n\t"
 	    "movl %%eax, %%edi\n\t"
 	    "movl %[nr_exit], %%eax\n\t"
 	    "syscall\n\t"

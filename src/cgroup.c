@@ -351,17 +351,19 @@ cgroup_kill(struct instance *in, int sig)
  * The run is over and nothing will start the instance again on its own:
  * remove its leaf now, spread over the run, rather than all of them in a
  * row at exit (a spawn makes it again).  A leaf still holding leftovers
- * (killmode = process) stays, and keeps naming their job.
+ * (killmode = process) stays, and keeps naming their job.  true if the
+ * leaf is gone.
  */
-void
+bool
 cgroup_release(struct instance *in)
 {
 	if (in->cg_dir == NULL)
-		return;
+		return true;
 	if (rmdir(in->cg_dir) == -1 && errno != ENOENT)
-		return;
+		return false;	/* EBUSY: populated */
 	free(in->cg_dir);
 	in->cg_dir = NULL;
+	return true;
 }
 
 void

@@ -348,7 +348,7 @@ int	 cgroup_init(struct drover *);
 int	 cgroup_prepare(struct instance *, int *dir_fd, int *procs_fd);
 bool	 cgroup_empty(struct instance *);
 int	 cgroup_kill(struct instance *, int sig);
-void	 cgroup_release(struct instance *);
+bool	 cgroup_release(struct instance *);
 void	 cgroup_remove(struct instance *);
 void	 cgroup_fini(struct drover *);
 

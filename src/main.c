@@ -194,7 +194,7 @@ changed(struct instance *in, enum jstate from)
 	control_changed(in->d);
 	notify_status(in->d);
 	if (!instance_active(in) && instance_settled(in))
-		cgroup_release(in);
+		(void)cgroup_release(in);
 }
 
 static const struct engine_ops real_ops = {
@@ -314,7 +314,8 @@ pidfile_write(const char *path)
 static int
 kill_listed_children(pid_t self)
 {
-	char	 path[64];
+	char	 path[64], *line = NULL, *p, *end;
+	size_t	 cap = 0;
 	FILE	*f;
 	long	 pid;
 	int	 n = 0;
@@ -324,7 +325,17 @@ kill_listed_children(pid_t self)
 	    (long)self);
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
-	while (fscanf(f, "%ld", &pid) == 1) {
+	if (getline(&line, &cap, f) == -1) {
+		free(line);
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	for (p = line; ; p = end) {
+		errno = 0;
+		pid = strtol(p, &end, 10);
+		if (end == p || errno != 0)
+			break;
 		memset(&si, 0, sizeof(si));
 		if (pid <= 0 || waitid(P_PID, (id_t)pid, &si, WEXITED |
 		    WNOHANG | WNOWAIT) == -1 || si.si_pid != 0)
@@ -332,7 +343,7 @@ kill_listed_children(pid_t self)
 		if (kill((pid_t)pid, SIGKILL) == 0)
 			n++;
 	}
-	fclose(f);
+	free(line);
 	return n;
 }
 

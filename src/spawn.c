@@ -693,6 +693,14 @@ spawn_kill(struct instance *in, int sig, bool tree)
 bool
 spawn_tree_empty(struct instance *in)
 {
+	/*
+	 * Shutting down, the leaf will not serve another run: removing it
+	 * answers as well (the kernel refuses while it is populated) in one
+	 * system call instead of reading cgroup.events and removing it later.
+	 */
+	if (in->cg_dir != NULL && in->d->d_sd_phase != SD_NONE &&
+	    cgroup_release(in))
+		return true;
 	if (in->cg_dir != NULL)
 		return cgroup_empty(in);
 	return kill(-in->pid, 0) == -1 && errno == ESRCH;

@@ -341,6 +341,7 @@ int	 spawn_instance(struct instance *, char *err, size_t errsz);
 void	 spawn_kill(struct instance *, int sig, bool tree);
 bool	 spawn_tree_empty(struct instance *);
 void	 spawn_reserve_slots(void);
+void	 spawn_release_slots(void);
 void	 spawn_close_run(struct instance *);
 
 /* cgroup.c */

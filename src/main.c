@@ -505,13 +505,16 @@ main(int argc, char **argv)
 	log_init(o.level, o.debug);
 	memset(&d, 0, sizeof(d));
 	d.d_conf = load_config(&o, &ok);
-	if (!ok)
+	if (!ok) {
+		spawn_release_slots();
 		return 2;
+	}
 	if (!o.level_set && d.d_conf->log_level >= 0)
 		log_setlevel(d.d_conf->log_level);
 	if (o.check) {
 		config_summary(d.d_conf, stdout);
 		config_free(d.d_conf);
+		spawn_release_slots();
 		return 0;
 	}
 	srandom((unsigned)(getpid() ^ time(NULL)));
@@ -520,5 +523,6 @@ main(int argc, char **argv)
 	d.d_level_from_cli = o.level_set;
 	rc = run(&d, &o);
 	config_free(d.d_conf);
+	spawn_release_slots();
 	return rc;
 }

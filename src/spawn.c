@@ -495,6 +495,16 @@ spawn_reserve_slots(void)
 		close(fd);
 }
 
+/* At exit: nothing of ours stays open. */
+void
+spawn_release_slots(void)
+{
+	int	i;
+
+	for (i = SLOT_FIRST; i < SLOT_END; i++)
+		(void)close(i);
+}
+
 /* Put the child's fds in the slots, or (fds NULL) /dev/null back. */
 static int
 slots_fill(const int fds[SLOT_END - SLOT_FIRST], int devnull)

@@ -5,9 +5,11 @@
 #   ct.sh rootfs DIR [--boot] [--include PKG,...]
 #       make DIR a Debian 12 minbase rootfs (with systemd when --boot), from
 #       a cached tarball under $XDG_CACHE_HOME/drover when one matches
-#   ct.sh run DIR [--bind HOST:CT] -- CMD...
-#       run CMD as PID 2 of a container on DIR, in the foreground, network of
-#       the host (for apt-get), its own cgroup2 tree; exit status of CMD
+#   ct.sh run DIR [--pid1] [--bind HOST:CT] -- CMD...
+#       run CMD as PID 2 (under nspawn's stub init; with --pid1, as PID 1,
+#       as a container runtime runs an entrypoint) of a container on DIR, in
+#       the foreground, network of the host (for apt-get), its own cgroup2
+#       tree; exit status of CMD
 #   ct.sh boot DIR          boot systemd as PID 1 on DIR, return once running
 #   ct.sh exec DIR CMD...   run CMD in the booted container (timeout inside)
 #   ct.sh poweroff DIR      orderly poweroff; SIGTERM, then SIGKILL, if stuck
@@ -138,10 +140,11 @@ nspawn_args() {	# the flags both kinds of container share
 cmd_run() {
 	setroot "${1:-}"; shift
 	[ -f "$ROOT/$MARK" ] || die "$ROOT is not a rootfs made by ct.sh"
-	local binds=()
+	local binds=() init=--as-pid2
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		case $1 in
 		--bind) binds+=(--bind="$2"); shift 2 ;;
+		--pid1) init=; shift ;;
 		*) die "run: unknown option $1" ;;
 		esac
 	done
@@ -151,7 +154,7 @@ cmd_run() {
 	local cgs; cgs=$(own_cgroups)
 	echo "$cgs" >"$STATE/cgroups"
 	nspawn_args "$cgs"
-	ARGS+=(--as-pid2 --console=pipe --resolv-conf=copy-host --timezone=off "${binds[@]}"
+	ARGS+=($init --console=pipe --resolv-conf=copy-host --timezone=off "${binds[@]}"
 	    --setenv=DEBIAN_FRONTEND=noninteractive)
 	local rc=0
 	# a subshell moves itself into our cgroups, then becomes nspawn

@@ -12,6 +12,7 @@ ok()    { echo "ok - $*"; pass=$((pass + 1)); }
 notok() { echo "not ok - $*"; fail=$((fail + 1)); }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 note()  { sed 's/^/# /'; }
+quiet() { "$@" >/dev/null 2>&1; }
 # wait_for SECONDS CMD...: until CMD succeeds, at most SECONDS
 wait_for() {
 	local end=$((SECONDS + $1)); shift
@@ -32,9 +33,9 @@ check "drover.service is enabled" systemctl -q is-enabled drover.service
 check "drover.service is running the shipped config" wait_for 30 systemctl -q is-active drover.service
 check "the shipped /etc/drover/drover.ini is a conffile" \
 	grep -qx ' /etc/drover/drover.ini [0-9a-f]*' <(dpkg-query -W -f='${Conffiles}\n' drover)
-check "drover -t accepts the shipped config" drover -t -c /etc/drover/drover.ini
+check "drover -t accepts the shipped config" quiet drover -t -c /etc/drover/drover.ini
 check "the example is in /usr/share/doc/drover/examples" \
-	drover -t -c /usr/share/doc/drover/examples/example.ini
+	quiet drover -t -c /usr/share/doc/drover/examples/example.ini
 
 # --- jobs ------------------------------------------------------------------
 cat >>/etc/drover/drover.ini <<'EOF'
@@ -69,7 +70,7 @@ check "drover.service is still enabled" systemctl -q is-enabled drover.service
 files=$(dpkg-query -L drover | while read -r f; do [ -d "$f" ] || echo "$f"; done)
 check "apt-get purge drover" apt purge drover
 check "no drover process is left" wait_for 10 sh -c '! pgrep -x drover'
-check "no job process is left" sh -c '! pgrep -f "sleep infinity"'
+check "no job process is left" sh -c '! pgrep -f "[s]leep infinity"'
 check "no drover.service cgroup is left" wait_for 10 test ! -e /sys/fs/cgroup/system.slice/drover.service
 check "the unit is not enabled any more" test ! -e /etc/systemd/system/multi-user.target.wants/drover.service
 check "systemd forgot the unit" sh -c '[ "$(systemctl show -P LoadState drover.service)" = not-found ]'

@@ -20,10 +20,11 @@ mkdir -p "$OUT" "$TMP/drover"
 git -C "$TOP" archive --format=tar "$COMMIT" | tar -C "$TMP/drover" -x
 cd "$TMP/drover"
 if [ -n "$VERSION" ]; then
-	# dch needs no network and writes the entry as the maintainer would
-	DEBFULLNAME="drover maintainers" \
-	DEBEMAIL="$(sed -n 's/^Maintainer: .*<\(.*\)>$/\1/p' debian/control)" \
-	    dch --newversion "$VERSION" --distribution unstable "Test build $VERSION."
+	# a changelog entry for VERSION on top, as dch would write it
+	who=$(sed -n 's/^Maintainer: //p' debian/control)
+	{ printf 'drover (%s) unstable; urgency=medium\n\n  * Test build %s.\n\n -- %s  %s\n\n' \
+	    "$VERSION" "$VERSION" "$who" "$(date -R)"; cat debian/changelog; } >debian/changelog.new
+	mv debian/changelog.new debian/changelog
 fi
 dpkg-buildpackage -us -uc -S -d >"$TMP/source.log" 2>&1 ||
 	{ tail -30 "$TMP/source.log"; exit 1; }

@@ -13,7 +13,7 @@ TOP=$(cd "$HERE/../.." && pwd)
 COMMIT=${1:-HEAD}
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (systemd-nspawn)"
-for t in dpkg-buildpackage dch lintian systemd-nspawn mmdebstrap; do
+for t in dpkg-buildpackage dh lintian systemd-nspawn mmdebstrap; do
 	command -v $t >/dev/null || skip "no $t"
 done
 CT="bash $TOP/tests/container/ct.sh"

@@ -224,6 +224,7 @@ shutdown_json(struct instance *in, int64_t now)
 	struct job		*j = in->job;
 	const struct job_config	*c = j->cfg;
 	json_t			*o = json_object(), *names = json_array();
+	int64_t			 tier;
 	int			 k;
 
 	if (c->kind == JOB_CLEANUP && !in->sd_started) {
@@ -243,6 +244,8 @@ shutdown_json(struct instance *in, int64_t now)
 				json_array_append_new(names,
 				    jstr(j->cleanups_before[k]->cfg->name));
 		jset(o, "stops_after", names);
+		if (shutdown_tier_wait(in, &tier))
+			jset(o, "stops_after_tier", json_integer(tier));
 	} else {
 		json_decref(names);
 		if (instance_active(in) && in->state != JS_STOPPING) {

@@ -136,6 +136,8 @@ struct job {
 	struct job	*replaces;	/* reload: starts once that one is gone */
 	bool		 start_when_free;
 	struct retired_conf *retired_conf;	/* config of a removed job */
+	int64_t		 sd_tier;	/* shutdown.c: stop tier, see tier_of() */
+	int		 sd_tier_mark;	/* 0 unknown, 1 being computed, 2 known */
 };
 
 struct instance {
@@ -244,6 +246,8 @@ struct drover {
 	struct event	*d_sd_timer;
 	struct event	*d_sd_hardtimer;
 	bool		 d_sd_killed_any;
+	int64_t		 d_sd_tier;		/* highest stop tier still up */
+	bool		 d_sd_tiered;		/* services in more than one tier */
 	int		 d_exitcode;
 	bool		 d_critical_failed;
 
@@ -335,6 +339,7 @@ void	 shutdown_signal(struct drover *, int sig);
 void	 shutdown_step(struct drover *);
 int64_t	 shutdown_worst_case(struct drover *);
 bool	 shutdown_may_start(struct instance *);
+bool	 shutdown_tier_wait(struct instance *, int64_t *tier);
 
 /* spawn.c */
 int	 spawn_instance(struct instance *, char *err, size_t errsz);

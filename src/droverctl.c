@@ -346,6 +346,8 @@ cat_shutdown(char *buf, size_t sz, json_t *sd)
 	cat_names(buf, sz, "starts after", json_object_get(sd,
 	    "starts_after"));
 	cat_names(buf, sz, "stops after", json_object_get(sd, "stops_after"));
+	if (iget(sd, "stops_after_tier", &v))
+		cat(buf, sz, ", stops after priority tier %lld", v);
 	if (iget(sd, "cancel_in_ms", &v)) {
 		fmt_in(v, t, sizeof(t));
 		cat(buf, sz, ", cancelled in %s", t);

@@ -7,8 +7,9 @@
  * restarted).  From then on shutdown_step() runs after every state change
  * and decides what to signal next:
  * - a cleanup job starts once the jobs in its `after` have stopped;
- * - a service is stopped once every job that waits on it has stopped and
- *   every cleanup that must run before it has finished;
+ * - a service is stopped once every job that waits on it has stopped,
+ *   every cleanup that must run before it has finished and no service of
+ *   a higher stop tier (priority) is left;
  * - tasks in flight drain until the deadline (shutdown_timeout);
  * - at the deadline (or a second TERM) every unshielded run is cancelled.
  * A hard cap at the announced worst case SIGKILLs whatever is left (a
@@ -16,6 +17,7 @@
  * run is left, the report is logged and the loop exits.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <event2/event.h>
@@ -34,6 +36,115 @@ static bool
 shielded(const struct instance *in)
 {
 	return in->job->cfg->kind == JOB_CLEANUP || in->job->cfg->shield;
+}
+
+/*
+ * Stop tiers (SPEC 2.2: the stop order is the reverse of priority).
+ * Before the deadline a service gets its stop signal only once no service
+ * of a higher tier is left; inside a tier, and wherever after/before
+ * order two jobs, the edges alone decide.  A service's tier is its
+ * priority, lowered to the tier of whatever must stop before it (its
+ * dependants, the cleanups that run before it, and what those wait for):
+ * an edge that runs against priority wins, and only ever delays a stop,
+ * never brings one forward.  So every wait is for a job of the same or a
+ * higher tier, and tiers and edges cannot wait on each other in a circle.
+ * Tasks drain instead of being stopped and have no tier of their own;
+ * cleanups pass on the tiers of what they wait for.
+ */
+#define TIER_NONE	INT64_MAX	/* nothing to wait for */
+#define TIER_EMPTY	INT64_MIN	/* no service left */
+
+static int64_t	tier_of(struct job *);
+
+static int64_t
+tier_min(int64_t t, struct job **v, int n)
+{
+	int64_t	u;
+	int	k;
+
+	for (k = 0; k < n; k++)
+		if ((u = tier_of(v[k])) < t)
+			t = u;
+	return t;
+}
+
+static int64_t
+tier_of(struct job *j)
+{
+	int64_t	t = TIER_NONE;
+
+	if (j->sd_tier_mark == 2)
+		return j->sd_tier;
+	if (j->sd_tier_mark == 1)
+		return TIER_NONE;	/* a cycle: the config check refuses it */
+	j->sd_tier_mark = 1;
+	switch (j->cfg->kind) {
+	case JOB_SERVICE:
+		t = tier_min(j->cfg->priority, j->rdeps, j->nrdeps);
+		t = tier_min(t, j->cleanups_before, j->ncleanups_before);
+		break;
+	case JOB_CLEANUP:
+		t = tier_min(t, j->waitstop, j->nwaitstop);
+		break;
+	case JOB_TASK:
+		break;
+	}
+	j->sd_tier = t;
+	j->sd_tier_mark = 2;
+	return t;
+}
+
+/* The highest tier that still has a service up (retired ones aside). */
+static int64_t
+tier_top(struct drover *d)
+{
+	struct job	*j;
+	int64_t		 top = TIER_EMPTY;
+	int		 i;
+
+	for (i = 0; i < d->d_njobs; i++) {
+		j = d->d_jobs[i];
+		if (j->cfg->kind == JOB_SERVICE && !j->removed &&
+		    !job_quiet(j) && tier_of(j) > top)
+			top = j->sd_tier;
+	}
+	return top;
+}
+
+/* Fresh tiers for this shutdown; are services up in more than one? */
+static void
+tier_init(struct drover *d)
+{
+	struct job	*j;
+	int64_t		 low = TIER_NONE;
+	int		 i;
+
+	for (i = 0; i < d->d_njobs; i++)
+		d->d_jobs[i]->sd_tier_mark = 0;
+	d->d_sd_tier = tier_top(d);
+	for (i = 0; i < d->d_njobs; i++) {
+		j = d->d_jobs[i];
+		if (j->cfg->kind == JOB_SERVICE && !j->removed &&
+		    !job_quiet(j) && j->sd_tier < low)
+			low = j->sd_tier;
+	}
+	d->d_sd_tiered = d->d_sd_tier != TIER_EMPTY && low < d->d_sd_tier;
+	if (d->d_sd_tiered)
+		log_info("shutdown: stopping priority tier %lld",
+		    (long long)d->d_sd_tier);
+}
+
+/* Does a service still wait for a higher tier?  (droverctl status) */
+bool
+shutdown_tier_wait(struct instance *in, int64_t *tier)
+{
+	struct drover	*d = in->d;
+
+	if (d->d_sd_phase != SD_DRAIN || in->job->cfg->kind != JOB_SERVICE ||
+	    in->job->removed || tier_of(in->job) >= d->d_sd_tier)
+		return false;
+	*tier = d->d_sd_tier;
+	return true;
 }
 
 /* During a shutdown only cleanup jobs may be dispatched. */
@@ -189,6 +300,7 @@ shutdown_begin(struct drover *d, const char *why)
 				instance_event(in, IE_STOP, 0);
 		}
 	}
+	tier_init(d);
 	shutdown_step(d);
 }
 
@@ -248,6 +360,20 @@ report(struct drover *d)
 	    (long long)(now(d) - d->d_sd_start), d->d_exitcode);
 }
 
+/* A tier has stopped: the next one may go. */
+static void
+tier_advance(struct drover *d)
+{
+	int64_t	top = tier_top(d);
+
+	if (top == d->d_sd_tier)
+		return;
+	d->d_sd_tier = top;
+	if (d->d_sd_tiered && top != TIER_EMPTY && d->d_sd_phase == SD_DRAIN)
+		log_info("shutdown: stopping priority tier %lld",
+		    (long long)top);
+}
+
 /* One pass of the planner; returns true when nothing is left. */
 static bool
 plan(struct drover *d)
@@ -257,6 +383,7 @@ plan(struct drover *d)
 	bool		 done = true;
 	int		 i, j, k;
 
+	tier_advance(d);
 	for (i = 0; i < d->d_njobs; i++) {
 		jb = d->d_jobs[i];
 		for (j = 0; j < jb->ninst; j++) {
@@ -286,7 +413,8 @@ plan(struct drover *d)
 				instance_event(in, IE_STOP, RES_CANCELLED);
 				continue;
 			}
-			if (jb->cfg->kind != JOB_SERVICE)
+			if (jb->cfg->kind != JOB_SERVICE ||
+			    (!jb->removed && tier_of(jb) < d->d_sd_tier))
 				continue;
 			for (k = 0; k < jb->nrdeps; k++)
 				if (!job_quiet(jb->rdeps[k]))

@@ -306,6 +306,192 @@ startsecs = 0
         self.assertEqual(p.returncode, 0, text)
         self.assertIn("shutdown (SIGTERM)", text)
 
+REC = "@BIN@/stop-recorder.py @DIR@/rec"
+
+
+class StopOrderTest(harness.DroverTest):
+    """Services stop in tiers of reverse priority (SPEC 2.2): each tier in
+    parallel, the next once the previous one's trees are gone, after/before
+    first, and the one deadline over it all.  The jobs stamp CLOCK_MONOTONIC
+    times of their SIGTERM and their exit into @DIR@/rec."""
+
+    def records(self):
+        r = {}
+        for line in self.read_lines("rec"):
+            what, name, t = line.split()
+            r.setdefault((what, name), float(t))
+        return r
+
+    def wait_up(self, names):
+        wait_for(lambda: all(("up", n) in self.records() for n in names),
+                 10, what="%s up" % ", ".join(names))
+
+    def shut_down(self, d, timeout=20):
+        """SIGTERM; the exit status, the log, when the TERM was sent and
+        how long drover took to exit."""
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        rc = d.wait_exit(timeout)
+        return rc, d.log(), t0, time.monotonic() - t0
+
+    def test_tiers_stop_in_reverse_priority_each_in_parallel(self):
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 20s
+            [service:db]
+            command = %(rec)s db 0.2
+            priority = 10
+            startsecs = 0
+            [service:app]
+            command = %(rec)s app 0.2 child 0.8
+            priority = 100
+            killmode = group
+            startsecs = 0
+            [service:web]
+            command = %(rec)s web 0.3
+            priority = 300
+            startsecs = 0
+            [service:api]
+            command = %(rec)s api 0.4
+            priority = 100
+            startsecs = 0
+            """ % {"rec": REC})
+        self.wait_up(["db", "app", "app-child", "web", "api"])
+        rc, log, t0, _ = self.shut_down(d)
+        self.assertEqual(rc, 0, log)
+        r = self.records()
+        term = {n: r[("term", n)] for n in
+                ("db", "app", "app-child", "web", "api")}
+        gone = {n: r[("exit", n)] for n in term}
+        # the highest priority alone first
+        self.assertLess(term["web"], min(term["app"], term["api"]))
+        # the next tier once web is gone, both members together: each got
+        # its signal before either of them finished
+        self.assertGreater(min(term["app"], term["api"]), gone["web"])
+        self.assertLess(max(term["app"], term["api"]),
+                        min(gone["app"], gone["api"]))
+        # the last tier once the whole of the previous one is gone, app's
+        # child too, which outlives app's main process by 0.6 s
+        self.assertGreater(gone["app-child"], gone["app"] + 0.4)
+        self.assertGreater(term["db"],
+                           max(gone["app"], gone["app-child"], gone["api"]))
+        self.assertGreater(gone["db"], term["db"])
+        self.assertRegex(log, r"stopping priority tier 300")
+        self.assertLess(log.index("stopping priority tier 100"),
+                        log.index("stopping priority tier 10\n"))
+        self.assertNotIn("deadline reached", log)
+        self.assertNotIn("SIGKILL", log)
+        for n in ("db", "app", "web", "api"):
+            self.assertRegex(log, r"report: %s cancelled" % n)
+
+    def test_a_tier_that_ignores_sigterm_is_killed_then_the_next_goes(self):
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 20s
+            [service:stubborn]
+            command = %(rec)s stubborn 0 ignore
+            priority = 200
+            stopwaitsecs = 1s
+            startsecs = 0
+            [service:db]
+            command = %(rec)s db 0
+            priority = 100
+            startsecs = 0
+            """ % {"rec": REC})
+        self.wait_up(["stubborn", "db"])
+        rc, log, t0, elapsed = self.shut_down(d)
+        self.assertEqual(rc, 0, log)
+        r = self.records()
+        self.assertNotIn(("exit", "stubborn"), r)
+        # stopwaitsecs, then SIGKILL, then the next tier
+        self.assertRegex(log, r"stubborn: still running 1000ms after TERM, "
+                              r"sending SIGKILL")
+        self.assertGreaterEqual(r[("term", "db")] - r[("term", "stubborn")],
+                                0.95)
+        self.assertLess(log.index("sending SIGKILL"),
+                        log.index("stopping priority tier 100"))
+        self.assertIn(("exit", "db"), r)
+        self.assertRegex(log, r"had to be killed with SIGKILL")
+        self.assertLess(elapsed, 1 + 5 * harness.SCALE)
+
+    def test_the_deadline_bounds_the_tiers(self):
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 2s
+            [service:stubborn]
+            command = %(rec)s stubborn 0 ignore
+            priority = 300
+            stopwaitsecs = 4s
+            startsecs = 0
+            [service:app]
+            command = %(rec)s app 0.5
+            priority = 200
+            startsecs = 0
+            [service:db]
+            command = %(rec)s db 0.5
+            priority = 100
+            startsecs = 0
+            """ % {"rec": REC})
+        self.wait_up(["stubborn", "app", "db"])
+        rc, log, t0, elapsed = self.shut_down(d)
+        self.assertEqual(rc, 0, log)
+        r = self.records()
+        since = {k: t - t0 for k, t in r.items() if k[0] != "up"}
+        # stubborn holds its tier until the deadline; there the tiers end
+        # and both lower tiers are stopped at once, in parallel
+        self.assertLess(since[("term", "stubborn")], 1)
+        for n in ("app", "db"):
+            self.assertGreaterEqual(since[("term", n)], 1.9)
+            self.assertLess(since[("term", n)], 2 + 1 * harness.SCALE)
+        self.assertLess(max(r[("term", "app")], r[("term", "db")]),
+                        min(r[("exit", "app")], r[("exit", "db")]))
+        self.assertRegex(log, r"shutdown: deadline reached")
+        self.assertNotIn("stopping priority tier 100", log)
+        # stubborn is SIGKILLed at its own stopwaitsecs, and that is all
+        self.assertRegex(log, r"stubborn: still running 4000ms after TERM, "
+                              r"sending SIGKILL")
+        self.assertGreaterEqual(elapsed, 3.9)
+        self.assertLess(elapsed, 4 + 2 * harness.SCALE)
+
+    def test_after_and_before_win_over_priority(self):
+        # web needs db but has the lower priority; the consumer starts
+        # after the broker, whose priority is the highest of all: the edges
+        # decide, and each pair stops in the tier of its later half
+        d = self.drover("""
+            [drover]
+            shutdown_timeout = 20s
+            [service:db]
+            command = %(rec)s db 0.1
+            priority = 100
+            startsecs = 0
+            [service:web]
+            command = %(rec)s web 0.1
+            priority = 10
+            after = db
+            startsecs = 0
+            [service:cache]
+            command = %(rec)s cache 0.1
+            priority = 50
+            startsecs = 0
+            [service:broker]
+            command = %(rec)s broker 0.1
+            priority = 500
+            before = consumer
+            startsecs = 0
+            [service:consumer]
+            command = %(rec)s consumer 0.1
+            priority = 5
+            startsecs = 0
+            """ % {"rec": REC})
+        order = ["cache", "web", "db", "consumer", "broker"]
+        self.wait_up(order)
+        rc, log, t0, _ = self.shut_down(d)
+        self.assertEqual(rc, 0, log)
+        r = self.records()
+        for a, b in zip(order, order[1:]):
+            self.assertGreater(r[("term", b)], r[("exit", a)],
+                               "%s stopped before %s was gone" % (b, a))
+
 
 if __name__ == "__main__":
     harness.main()

@@ -816,6 +816,180 @@ START_TEST(once_waits_for_every_instance_whatever_the_order)
 }
 END_TEST
 
+static struct job_config *
+add_service_at(const char *name, int priority)
+{
+	struct job_config	*c = add_job(name, JOB_SERVICE, 1);
+
+	c->priority = priority;
+	return c;
+}
+
+static void
+add_after(struct job_config *c, const char *name)
+{
+	if (c->after == NULL)
+		c->after = strv_new();
+	strv_push(&c->after, name);
+}
+
+static void
+add_before(struct job_config *c, const char *name)
+{
+	if (c->before == NULL)
+		c->before = strv_new();
+	strv_push(&c->before, name);
+}
+
+/* Up and RUNNING (startsecs = 1s, one `after` deep), then the shutdown. */
+static void
+run_then_shut_down(void)
+{
+	load();
+	engine_autostart(&d);
+	advance(1000);
+	advance(1000);
+	shutdown_begin(&d, "test");
+}
+
+START_TEST(shutdown_stops_in_tiers_of_reverse_priority)
+{
+	add_service_at("db", 10);
+	add_service_at("app", 100);
+	add_service_at("web", 300);
+	add_service_at("api", 100);
+	run_then_shut_down();
+	ck_assert_int_eq(inst("web")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("app")->state, JS_RUNNING);
+	ck_assert_int_eq(inst("api")->state, JS_RUNNING);
+	ck_assert_int_eq(inst("db")->state, JS_RUNNING);
+	proc_exit(inst("web"), SIGNALLED(SIGTERM));
+	/* one tier, in parallel */
+	ck_assert_int_eq(inst("app")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("api")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("db")->state, JS_RUNNING);
+	proc_exit(inst("api"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(inst("db")->state, JS_RUNNING);
+	proc_exit(inst("app"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(inst("db")->state, JS_STOPPING);
+	proc_exit(inst("db"), EXIT(0));
+	ck_assert_int_eq(d.d_sd_phase, SD_DONE);
+}
+END_TEST
+
+START_TEST(shutdown_tier_waits_for_the_escalation)
+{
+	add_service_at("db", 10);
+	add_service_at("web", 20)->stopwaitsecs = 2000;
+	run_then_shut_down();
+	ck_assert_int_eq(count_kills(SIGTERM), 1);
+	advance(2000);
+	/* SIGKILL to web's tree; db still waits for it to be gone */
+	ck_assert_int_eq(count_kills(SIGKILL), 1);
+	ck_assert_ptr_eq(fk.kills[fk.nkills - 1].in, inst("web"));
+	ck_assert_int_eq(inst("db")->state, JS_RUNNING);
+	proc_exit(inst("web"), SIGNALLED(SIGKILL));
+	ck_assert_int_eq(inst("db")->state, JS_STOPPING);
+}
+END_TEST
+
+START_TEST(shutdown_deadline_ends_the_tiers)
+{
+	conf->shutdown_timeout = 3000;
+	add_service_at("db", 10);
+	add_service_at("web", 20)->stopwaitsecs = 60000;
+	run_then_shut_down();
+	ck_assert_int_eq(inst("db")->state, JS_RUNNING);
+	d.d_sd_phase = SD_CANCEL;	/* what deadline_cb does */
+	shutdown_step(&d);
+	ck_assert_int_eq(inst("db")->state, JS_STOPPING);
+}
+END_TEST
+
+START_TEST(shutdown_after_wins_over_priority)
+{
+	struct job_config	*web;
+
+	/* web needs db but has the lower priority: it still stops first,
+	 * and db joins web's tier, after the unrelated cache */
+	add_service_at("db", 100);
+	web = add_service_at("web", 10);
+	add_after(web, "db");
+	add_service_at("cache", 50);
+	run_then_shut_down();
+	ck_assert_int_eq(inst("cache")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("web")->state, JS_RUNNING);
+	ck_assert_int_eq(inst("db")->state, JS_RUNNING);
+	proc_exit(inst("cache"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(inst("web")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("db")->state, JS_RUNNING);
+	proc_exit(inst("web"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(inst("db")->state, JS_STOPPING);
+	proc_exit(inst("db"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(d.d_sd_phase, SD_DONE);
+}
+END_TEST
+
+START_TEST(shutdown_before_wins_over_priority)
+{
+	struct job_config	*broker;
+
+	/* the consumer starts after the broker, so it stops first, although
+	 * the broker's priority is the higher */
+	add_service_at("consumer", 5);
+	broker = add_service_at("broker", 500);
+	add_before(broker, "consumer");
+	run_then_shut_down();
+	ck_assert_int_eq(inst("consumer")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("broker")->state, JS_RUNNING);
+	proc_exit(inst("consumer"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(inst("broker")->state, JS_STOPPING);
+}
+END_TEST
+
+START_TEST(shutdown_tiers_through_a_cleanup_cannot_deadlock)
+{
+	struct job_config	*c;
+
+	/* db (100) waits for flush, which waits for web (10): db moves down
+	 * to web's tier instead of holding web back */
+	add_service_at("web", 10);
+	add_service_at("db", 100);
+	add_service_at("cache", 50);
+	c = add_job("flush", JOB_CLEANUP, 1);
+	c->timeout = 5000;
+	add_after(c, "web");
+	add_before(c, "db");
+	run_then_shut_down();
+	ck_assert_int_eq(inst("cache")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("web")->state, JS_RUNNING);
+	proc_exit(inst("cache"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(inst("web")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("flush")->state, JS_STOPPED);
+	proc_exit(inst("web"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(inst("flush")->state, JS_RUNNING);
+	ck_assert_int_eq(inst("db")->state, JS_RUNNING);
+	proc_exit(inst("flush"), EXIT(0));
+	ck_assert_int_eq(inst("db")->state, JS_STOPPING);
+	proc_exit(inst("db"), EXIT(0));
+	ck_assert_int_eq(d.d_sd_phase, SD_DONE);
+}
+END_TEST
+
+START_TEST(shutdown_tasks_hold_back_no_tier)
+{
+	add_job("report", JOB_TASK, 1)->priority = 900;
+	add_service_at("web", 20);
+	add_service_at("db", 10);
+	run_then_shut_down();
+	ck_assert_int_eq(inst("report")->state, JS_RUNNING);
+	ck_assert_int_eq(inst("web")->state, JS_STOPPING);
+	proc_exit(inst("web"), SIGNALLED(SIGTERM));
+	ck_assert_int_eq(inst("db")->state, JS_STOPPING);
+	ck_assert_int_eq(inst("report")->state, JS_RUNNING);
+}
+END_TEST
+
 START_TEST(worst_case_bounds_the_plan)
 {
 	add_job("web", JOB_SERVICE, 1);
@@ -873,6 +1047,13 @@ job_suite(void)
 	tcase_add_test(tc, once_shuts_down_when_tasks_are_done);
 	tcase_add_test(tc, once_waits_for_every_instance_whatever_the_order);
 	tcase_add_test(tc, worst_case_bounds_the_plan);
+	tcase_add_test(tc, shutdown_stops_in_tiers_of_reverse_priority);
+	tcase_add_test(tc, shutdown_tier_waits_for_the_escalation);
+	tcase_add_test(tc, shutdown_deadline_ends_the_tiers);
+	tcase_add_test(tc, shutdown_after_wins_over_priority);
+	tcase_add_test(tc, shutdown_before_wins_over_priority);
+	tcase_add_test(tc, shutdown_tiers_through_a_cleanup_cannot_deadlock);
+	tcase_add_test(tc, shutdown_tasks_hold_back_no_tier);
 	suite_add_tcase(s, tc);
 	return s;
 }

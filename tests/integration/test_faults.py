@@ -233,6 +233,21 @@ class FaultTest(harness.DroverTest):
         return wait_for(complete, timeout, interval=0.02,
                         what="a status dump")
 
+    def settled_fds(self, d, timeout=10.0):
+        """drover's fd table once no spawn holds fds: no cgroup fd open,
+        and the same table twice in a row."""
+        prev = [None]
+
+        def settled():
+            t = fd_table(d.pid)
+            same, prev[0] = prev[0] == t, t
+            if same and not any(v.startswith("/sys/fs/cgroup")
+                                for v in t.values()):
+                return t
+            return None
+        return wait_for(settled, timeout, interval=0.05,
+                        what="a settled fd table")
+
     def wait_fds(self, d, want, timeout=10.0):
         """drover's fd count back to `want` (a table: the same kinds)."""
         def kinds(t):
@@ -442,7 +457,9 @@ class FaultTest(harness.DroverTest):
     def flood_to_devnull(self, producer):
         d = self.start(self.FLOOD % producer, stdout=subprocess.DEVNULL)
         pid = self.wait_pids(1)[0]
-        base = fd_table(d.pid)
+        # the job can exec and run before drover has closed the spawn's
+        # pipe ends and cgroup fds: take the table once they are gone
+        base = self.settled_fds(d)
         self.wait_file("flood.done", timeout=120)
         hwm = proc_kb(d.pid, "VmHWM")
         if not SANITIZED:

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""tests/layers.py: the structure check (src/README draws the layers).
+
+Builds the dependency graph between drover's modules and fails on any
+cycle.  A module is one .c file under src/ together with the header of the
+same name; a header without a .c of its name (drover.h, the *_int.h) is a
+node of its own.  Edges come from two sources:
+
+- includes: every #include "..." line of a module's .c and .h;
+- calls: `nm` of the module's object file.  A symbol the object leaves
+  undefined and another module's object defines is an edge to that module
+  (a call, or the address of a function or a variable taken).
+
+A callback registered from above leaves no edge upward (the function is
+static, its address is passed down at run time): that is the sanctioned way
+up, together with the event bus.
+
+Prints each module's layer (0: depends on nothing of ours; n: one more than
+the highest module it uses), then every strongly connected component of
+more than one module with the edges inside it, and exits 1 if there is
+one.  Exit 99 if the objects are missing (build first).
+
+usage: tests/layers.py [SRCDIR [BUILDDIR]]
+(default: $DROVER_SRCDIR or the directory above this script, and the
+current directory, which is where `make check` runs it)
+"""
+import os
+import re
+import subprocess
+import sys
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def sources(src):
+    """{name: path} of every .c and .h under src/ (names must be unique)."""
+    out = {}
+    for root, _, files in os.walk(src):
+        for f in files:
+            if f.endswith(('.c', '.h')):
+                if f in out:
+                    sys.exit('layers: two files named %s' % f)
+                out[f] = os.path.join(root, f)
+    return out
+
+
+def modules(files):
+    """{file name: module name}: x.c and x.h are module x; a lone header
+    is a module of its own, named with its .h."""
+    stems = {f[:-2] for f in files if f.endswith('.c')}
+    mod = {}
+    for f in files:
+        stem = f[:-2]
+        mod[f] = stem if stem in stems else f
+    return mod
+
+
+def nm(path):
+    """(defined, undefined) global symbols of an object file."""
+    out = subprocess.run(['nm', '-g', path], check=True,
+                         capture_output=True, text=True).stdout
+    defined, undefined = set(), set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == 'U':
+            undefined.add(parts[1])
+        elif len(parts) == 3 and parts[1] not in 'Uw':
+            defined.add(parts[2])
+    return defined, undefined
+
+
+def find_object(build, src, path):
+    rel = os.path.relpath(path, src)[:-2] + '.o'
+    obj = os.path.join(build, 'src', rel)
+    if not os.path.exists(obj):
+        sys.stderr.write('layers: %s missing: build first\n' % obj)
+        sys.exit(99)
+    return obj
+
+
+def graph(src, build):
+    files = sources(src)
+    mod = modules(files)
+    edges = {}      # (a, b) -> set of reasons
+    nodes = set(mod.values())
+
+    def add(a, b, why):
+        if a != b:
+            edges.setdefault((a, b), set()).add(why)
+
+    for f, path in files.items():
+        with open(path, encoding='utf-8') as fh:
+            for inc in INCLUDE.findall(fh.read()):
+                inc = os.path.basename(inc)
+                if inc in mod:
+                    add(mod[f], mod[inc], '#include "%s" (%s)' % (inc, f))
+    owner, needs = {}, {}
+    for f, path in files.items():
+        if not f.endswith('.c'):
+            continue
+        defined, undefined = nm(find_object(build, src, path))
+        for s in defined:
+            owner[s] = mod[f]
+        needs[mod[f]] = undefined
+    for m, undefined in needs.items():
+        for s in undefined:
+            if s in owner:
+                add(m, owner[s], s)
+    return nodes, edges
+
+
+def sccs(nodes, succ):
+    """Tarjan's strongly connected components, iteratively."""
+    index, low, on, stack, out = {}, {}, set(), [], []
+    counter = [0]
+    for root in sorted(nodes):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(succ[root])))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(succ[w]))))
+                    break
+                if w in on:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    low[u] = min(low[u], low[v])
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    out.append(sorted(comp))
+    return out
+
+
+def layers(nodes, succ, comps):
+    """Layer of each module; a cycle counts as one node."""
+    comp_of = {m: i for i, c in enumerate(comps) for m in c}
+    level = {}
+
+    def lvl(c):
+        if c not in level:
+            level[c] = 0    # tarjan's order is topological: no recursion loop
+            level[c] = max([lvl(comp_of[w]) + 1 for m in comps[c]
+                            for w in succ[m] if comp_of[w] != c] or [0])
+        return level[c]
+
+    return {m: lvl(comp_of[m]) for m in nodes}
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.environ.get('DROVER_SRCDIR', os.path.dirname(here)), 'src')
+    if len(sys.argv) > 1 and os.path.basename(src.rstrip('/')) != 'src':
+        src = os.path.join(src, 'src')
+    build = sys.argv[2] if len(sys.argv) > 2 else '.'
+    nodes, edges = graph(src, build)
+    succ = {n: set() for n in nodes}
+    for a, b in edges:
+        succ[a].add(b)
+    sys.setrecursionlimit(10000)
+    comps = sccs(nodes, succ)
+    level = layers(nodes, succ, comps)
+    top = max(level.values())
+    print('%d modules on %d layers (0 = bottom)' % (len(nodes), top + 1))
+    for n in range(top, -1, -1):
+        print('  %2d: %s' % (n, ' '.join(sorted(m for m in nodes
+                                                if level[m] == n))))
+    bad = [c for c in comps if len(c) > 1]
+    for c in bad:
+        print('CYCLE: %s' % ' '.join(c))
+        for a in c:
+            for b in sorted(succ[a]):
+                if b in c:
+                    print('    %s -> %s: %s' % (a, b, ', '.join(
+                        sorted(edges[(a, b)])[:6])))
+    if bad:
+        print('FAIL: %d cycles between modules' % len(bad))
+        return 1
+    print('ok: no include or call cycle between modules')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -10,7 +10,7 @@ CC=${CC_FUZZ:-clang}
 FLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/src"
 LIBS="$(pkg-config --cflags --libs libsystemd inih)"
 common="$top/src/value.c $top/src/xmalloc.c $top/src/log.c"
-config="$top/src/config.c $top/src/config_read.c $top/src/config_keys.c $top/src/config_job.c $top/src/validate.c $top/src/names.c"
+config="$top/src/config.c $top/src/config_util.c $top/src/config_sect.c $top/src/config_read.c $top/src/config_keys.c $top/src/config_job.c $top/src/validate.c $top/src/names.c"
 JANSSON="$(pkg-config --cflags --libs jansson)"
 
 build() {	# name sources...

@@ -33,6 +33,7 @@
 
 #include "control.h"
 #include "control_int.h"
+#include "control_proto.h"
 #include "drover.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -333,7 +334,7 @@ conn_free(struct ctl_conn *cc)
 	struct control	*ctl = cc->cc_ctl;
 
 	if (cc->cc_wait != NULL) {
-		ctl_wait_free(cc->cc_wait);
+		cc->cc_ctl->c_cmds->wait_free(cc->cc_wait);
 		ctl->c_nwaits--;
 	}
 	TAILQ_REMOVE(&ctl->c_conns, cc, cc_entry);
@@ -408,7 +409,7 @@ conn_process(struct ctl_conn *cc)
 		evbuffer_remove(in, line, len);
 		evbuffer_drain(in, eol_len);
 		line[len] = '\0';
-		ctl_cmd_line(cc, line, len);
+		cc->cc_ctl->c_cmds->line(cc, line, len);
 		free(line);
 	}
 	if (cc->cc_eof && cc->cc_wait == NULL && !cc->cc_closing)
@@ -436,7 +437,7 @@ wait_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ctl_conn	*cc = arg;
 
-	ctl_wait_check(cc->cc_wait, WAIT_TIMEOUT);
+	cc->cc_ctl->c_cmds->wait_check(cc->cc_wait, WAIT_TIMEOUT);
 	ctl_conn_wait_end(cc);
 }
 
@@ -463,7 +464,7 @@ ctl_conn_wait_end(struct ctl_conn *cc)
 {
 	struct timeval	idle = ms_tv(CONTROL_IDLE_MS);
 
-	ctl_wait_free(cc->cc_wait);
+	cc->cc_ctl->c_cmds->wait_free(cc->cc_wait);
 	cc->cc_wait = NULL;
 	cc->cc_ctl->c_nwaits--;
 	bufferevent_set_timeouts(cc->cc_bev, &idle, &idle);
@@ -479,7 +480,7 @@ recheck_cb(evutil_socket_t fd, short ev, void *arg)
 
 	for (cc = TAILQ_FIRST(&ctl->c_conns); cc != NULL; cc = next) {
 		next = TAILQ_NEXT(cc, cc_entry);
-		if (cc->cc_wait != NULL && ctl_wait_check(cc->cc_wait,
+		if (cc->cc_wait != NULL && ctl->c_cmds->wait_check(cc->cc_wait,
 		    WAIT_CHANGED))
 			ctl_conn_wait_end(cc);
 	}
@@ -581,7 +582,7 @@ control_listen(struct drover *d, struct control *ctl)
  * leaves drover running without a socket, which it logs.
  */
 int
-control_init(struct drover *d, const char *path)
+ctl_listen(struct drover *d, const char *path, const struct ctl_commands *cmds)
 {
 	const struct config	*conf = d->d_conf;
 	struct control		*ctl;
@@ -607,6 +608,7 @@ control_init(struct drover *d, const char *path)
 		log_info("control socket %s: replacing a stale socket", path);
 	ctl = xcalloc(1, sizeof(*ctl));
 	ctl->c_d = d;
+	ctl->c_cmds = cmds;
 	ctl->c_reserve = -1;
 	ctl->c_has_group = conf->socket_group != NULL;
 	ctl->c_gid = conf->socket_gid;
@@ -653,7 +655,7 @@ control_fini(struct drover *d)
 		return;
 	while ((cc = TAILQ_FIRST(&ctl->c_conns)) != NULL) {
 		if (cc->cc_wait != NULL)
-			ctl_wait_check(cc->cc_wait, WAIT_EXIT);
+			ctl->c_cmds->wait_check(cc->cc_wait, WAIT_EXIT);
 		conn_flush(cc);
 		conn_free(cc);
 	}

@@ -31,6 +31,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "bus.h"
 #include "control.h"
 #include "control_int.h"
 #include "control_proto.h"
@@ -486,13 +487,17 @@ recheck_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
-/* An instance changed state: look at the waits soon (cheap if none). */
-void
-control_changed(struct drover *d)
+/*
+ * An instance changed state: look at the waits soon (cheap if none).  The
+ * bus delivers this after the scheduler and the conductor have acted on
+ * the change (bus.h), and the check itself runs from the loop.
+ */
+static void
+control_bus_cb(const struct bus_event *ev, void *arg)
 {
-	struct control	*ctl = d->d_control;
+	struct control	*ctl = arg;
 
-	if (ctl != NULL && ctl->c_nwaits > 0)
+	if (ctl->c_nwaits > 0)
 		event_active(ctl->c_recheck, EV_TIMEOUT, 1);
 }
 
@@ -621,6 +626,8 @@ ctl_listen(struct drover *d, const char *path, const struct ctl_commands *cmds)
 	}
 	ctl->c_path = xstrdup(path);
 	control_listen(d, ctl);
+	bus_subscribe(d->d_bus, BUS_PRIO_CONTROL, BUS_MASK(BUS_STATE),
+	    control_bus_cb, ctl);
 	d->d_control = ctl;
 	d->d_socket_path = ctl->c_path;
 	log_info("control socket %s (mode %04o%s%s)", path,
@@ -659,6 +666,7 @@ control_fini(struct drover *d)
 		conn_flush(cc);
 		conn_free(cc);
 	}
+	bus_unsubscribe(d->d_bus, control_bus_cb, ctl);
 	event_free(ctl->c_ev);
 	event_free(ctl->c_pause);
 	event_free(ctl->c_recheck);

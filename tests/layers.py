@@ -2,14 +2,16 @@
 """tests/layers.py: the structure check (src/README draws the layers).
 
 Builds the dependency graph between drover's modules and fails on any
-cycle.  A module is one .c file under src/ together with the header of the
-same name; a header without a .c of its name (drover.h, the *_int.h) is a
-node of its own.  Edges come from two sources:
+cycle.  A module is one .c file under src/; a header is a node of its own
+(an interface: drover.h declares the functions of many modules).  Edges:
 
-- includes: every #include "..." line of a module's .c and .h;
-- calls: `nm` of the module's object file.  A symbol the object leaves
+- includes: a .c or .h file's #include "..." lines, to the header;
+- calls: `nm` of each module's object file.  A symbol an object leaves
   undefined and another module's object defines is an edge to that module
   (a call, or the address of a function or a variable taken).
+
+A cycle is thus either a loop of calls between modules or a loop of
+includes between headers.
 
 A callback registered from above leaves no edge upward (the function is
 static, its address is passed down at run time): that is the sanctioned way
@@ -45,14 +47,8 @@ def sources(src):
 
 
 def modules(files):
-    """{file name: module name}: x.c and x.h are module x; a lone header
-    is a module of its own, named with its .h."""
-    stems = {f[:-2] for f in files if f.endswith('.c')}
-    mod = {}
-    for f in files:
-        stem = f[:-2]
-        mod[f] = stem if stem in stems else f
-    return mod
+    """{file name: node name}: x.c is module x, a header keeps its .h."""
+    return {f: f[:-2] if f.endswith('.c') else f for f in files}
 
 
 def nm(path):

@@ -216,6 +216,31 @@ take_old(struct job **old, const struct names *names, const char *name)
 	return o;
 }
 
+/*
+ * The old jobs the new config does not name are retired; they stay in the
+ * table, after the new ones, until they are quiet.  How many were retired.
+ */
+static int
+retire_rest(struct drover *d, struct job **old, int nold,
+    struct retired_conf *rc)
+{
+	int	k, n = 0;
+
+	for (k = 0; k < nold; k++) {
+		if (old[k] == NULL)
+			continue;
+		if (!old[k]->removed) {
+			log_info("reload: %s removed, stopping it",
+			    old[k]->cfg->name);
+			retire(d, old[k], rc);
+			publish_job(d, old[k], BJ_REMOVED);
+			n++;
+		}
+		d->d_jobs[d->d_njobs++] = old[k];
+	}
+	return n;
+}
+
 /* Apply a valid new config by difference. */
 static void
 apply(struct drover *d, struct config *nc)
@@ -271,18 +296,7 @@ apply(struct drover *d, struct config *nc)
 				added[nadded++] = nj;
 		}
 	}
-	for (k = 0; k < nold; k++) {
-		if (old[k] == NULL)
-			continue;
-		if (!old[k]->removed) {
-			log_info("reload: %s removed, stopping it",
-			    old[k]->cfg->name);
-			retire(d, old[k], rc);
-			publish_job(d, old[k], BJ_REMOVED);
-			nremoved++;
-		}
-		d->d_jobs[d->d_njobs++] = old[k];
-	}
+	nremoved = retire_rest(d, old, nold, rc);
 	names_free(groups);
 	names_free(oldnames);	/* its names are in the old config */
 	free(old);

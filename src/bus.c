@@ -24,7 +24,7 @@ const char *const dphase_names[DP__MAX] = {
 struct bus_sub {
 	int		 prio;
 	unsigned	 mask;
-	bus_fn		*fn;
+	bus_fn		 fn;
 	void		*arg;
 };
 
@@ -89,7 +89,7 @@ recompute_wanted(struct bus *b)
 
 /* Subscribe at start-up, not from a subscriber (the list is walked). */
 void
-bus_subscribe(struct bus *b, int prio, unsigned mask, bus_fn *fn, void *arg)
+bus_subscribe(struct bus *b, int prio, unsigned mask, bus_fn fn, void *arg)
 {
 	size_t	i;
 
@@ -105,7 +105,7 @@ bus_subscribe(struct bus *b, int prio, unsigned mask, bus_fn *fn, void *arg)
 }
 
 void
-bus_unsubscribe(struct bus *b, bus_fn *fn, void *arg)
+bus_unsubscribe(struct bus *b, bus_fn fn, void *arg)
 {
 	size_t	i;
 

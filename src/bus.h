@@ -106,15 +106,15 @@ struct bus_event {
 #define BUS_PRIO_LISTENER	60	/* the next issues' consumers */
 #define BUS_PRIO_TEST		100
 
-typedef void bus_fn(const struct bus_event *, void *arg);
+typedef void (*bus_fn)(const struct bus_event *, void *arg);
 
 struct bus;
 
 struct bus	*bus_new(void);
 void		 bus_free(struct bus *);
-void		 bus_subscribe(struct bus *, int prio, unsigned mask, bus_fn *,
+void		 bus_subscribe(struct bus *, int prio, unsigned mask, bus_fn fn,
 		    void *arg);
-void		 bus_unsubscribe(struct bus *, bus_fn *, void *arg);
+void		 bus_unsubscribe(struct bus *, bus_fn fn, void *arg);
 bool		 bus_wants(const struct bus *, enum bus_type);
 void		 bus_publish(struct bus *, const struct bus_event *);
 void		 bus_hold(struct bus *);

@@ -8,6 +8,10 @@
  * instance->state and its deadlines (instance_event()); other modules post
  * events, and learn what happened from the bus (bus.h).  src/README draws
  * the layers: a module calls only modules below it.
+ *
+ *	main  >  conductor, control_cmd  >  reload  >  shutdown  >
+ *	notify, reap, spawn  >  engine  >  sched, output, cgroup  >  job  >
+ *	config, control, the protocols  >  bus  >  util
  */
 #ifndef DROVER_DROVER_H
 #define DROVER_DROVER_H

@@ -46,9 +46,14 @@ def sources(src):
     return out
 
 
-def modules(files):
-    """{file name: node name}: x.c is module x, a header keeps its .h."""
-    return {f: f[:-2] if f.endswith('.c') else f for f in files}
+def modules(files, src):
+    """{file name: node name}: core/job.c is module core/job, a header
+    keeps its .h (core/bus.h)."""
+    out = {}
+    for f, path in files.items():
+        rel = os.path.relpath(path, src)
+        out[f] = rel[:-2] if f.endswith('.c') else rel
+    return out
 
 
 def nm(path):
@@ -76,7 +81,7 @@ def find_object(build, src, path):
 
 def graph(src, build):
     files = sources(src)
-    mod = modules(files)
+    mod = modules(files, src)
     edges = {}      # (a, b) -> set of reasons
     nodes = set(mod.values())
 
@@ -175,11 +180,18 @@ def main():
     sys.setrecursionlimit(10000)
     comps = sccs(nodes, succ)
     level = layers(nodes, succ, comps)
-    top = max(level.values())
-    print('%d modules on %d layers (0 = bottom)' % (len(nodes), top + 1))
+    verbose = os.environ.get('LAYERS_HEADERS') is not None
+    shown = [m for m in nodes if verbose or not m.endswith('.h')]
+    top = max(level[m] for m in shown)
+    print('%d modules and %d headers; the modules on %d layers (0 = '
+          'bottom%s)' % (len([m for m in nodes if not m.endswith('.h')]),
+                         len([m for m in nodes if m.endswith('.h')]),
+                         top + 1, '' if verbose else
+                         ', headers counted, not shown: LAYERS_HEADERS=1'))
     for n in range(top, -1, -1):
-        print('  %2d: %s' % (n, ' '.join(sorted(m for m in nodes
-                                                if level[m] == n))))
+        row = sorted(m for m in shown if level[m] == n)
+        if row:
+            print('  %2d: %s' % (n, ' '.join(row)))
     bad = [c for c in comps if len(c) > 1]
     for c in bad:
         print('CYCLE: %s' % ' '.join(c))

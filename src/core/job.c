@@ -2,8 +2,9 @@
  * job.c: the instance state machine (SPEC 4).
  *
  * States are supervisord's: STOPPED, QUEUED, STARTING, RUNNING, BACKOFF,
- * STOPPING, EXITED, FATAL.  instance_event() is the only entry point and
- * set_state() the only writer of ->state.  Everything outside the process
+ * STOPPING, EXITED, FATAL.  instance_event() is the entry point (with
+ * instance_timer_fired(), instance_run_flag() and instance_reaped() for
+ * the loop's callbacks) and set_state() the only writer of ->state.  Everything outside the process
  * (spawning, signals, timers, the clock) goes through d->d_ops, so the unit
  * tests drive the machine with a fake clock and no processes.
  *

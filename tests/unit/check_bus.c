@@ -5,8 +5,10 @@
  */
 #include <check.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bus.h"
 #include "config.h"
@@ -25,6 +27,7 @@ struct rec {
 	int		 holds;		/* bus_holds() at delivery */
 	int		 qwhere;	/* the instance's queue at delivery */
 	int		 state;		/* and its state */
+	char		 name[32];	/* BUS_JOB: the job */
 };
 
 static struct {
@@ -60,6 +63,12 @@ record(char who, const struct bus_event *ev)
 	case BUS_DROVER:
 		r->a = ev->dp.from;
 		r->b = ev->dp.to;
+		break;
+	case BUS_JOB:
+		r->a = ev->jb;
+		if (ev->job->cfg != NULL)
+			snprintf(r->name, sizeof(r->name), "%s",
+			    ev->job->cfg->name);
 		break;
 	default:
 		break;
@@ -229,7 +238,7 @@ END_TEST
 START_TEST(bus_forget_drops_what_is_queued_about_an_object)
 {
 	struct bus		*b = bus_new();
-	struct job		 j1, j2;
+	struct job		 j1 = { 0 }, j2 = { 0 };
 	struct bus_event	 e1 = { .type = BUS_JOB, .job = &j1 };
 	struct bus_event	 e2 = { .type = BUS_JOB, .job = &j2 };
 
@@ -514,12 +523,101 @@ START_TEST(life_cycle_reaches_subscribers)
 }
 END_TEST
 
+/* --- a reload's jobs ------------------------------------------------------- */
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static const struct rec *
+find_job_rec(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < rc.n; i++)
+		if (rc.r[i].type == BUS_JOB && strcmp(rc.r[i].name, name) == 0)
+			return &rc.r[i];
+	return NULL;
+}
+
+START_TEST(reload_publishes_added_removed_changed)
+{
+	char			 dir[] = "/tmp/check_bus.XXXXXX", path[64];
+	struct config_env	 env;
+	struct diag		 dg;
+	struct config		*c1;
+	char			 err[256];
+	int			 i, reloading = -1, back = -1;
+
+	unsetenv("NOTIFY_SOCKET");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/drover.ini", dir);
+	write_file(path, "[service:keep]\ncommand = /bin/true\n"
+	    "[service:change]\ncommand = /bin/true\n"
+	    "[service:gone]\ncommand = /bin/true\n");
+	config_env_default(&env);
+	diag_init(&dg);
+	c1 = config_load(path, &env, &dg);
+	diag_free(&dg);
+	ck_assert_ptr_nonnull(c1);
+	memset(&fk, 0, sizeof(fk));
+	fk.now = 1000000;
+	fk.nextpid = 100;
+	memset(&d, 0, sizeof(d));
+	engine_init(&d, &fake_ops);
+	conductor_init(&d);
+	rc.bus = d.d_bus;
+	d.d_confpath = path;
+	engine_load(&d, c1);
+	engine_autostart(&d);
+	sub(d.d_bus, BUS_PRIO_LISTENER, BUS_MASK(BUS_JOB) |
+	    BUS_MASK(BUS_DROVER), 'r');
+	write_file(path, "[service:keep]\ncommand = /bin/true\n"
+	    "[service:change]\ncommand = /bin/false\n"
+	    "[service:new]\ncommand = /bin/true\n");
+	ck_assert_int_eq(reload_request(&d, err, sizeof(err)), 0);
+
+	ck_assert_ptr_null(find_job_rec("keep"));
+	ck_assert_ptr_nonnull(find_job_rec("change"));
+	ck_assert_int_eq(find_job_rec("change")->a, BJ_CHANGED);
+	ck_assert_ptr_nonnull(find_job_rec("new"));
+	ck_assert_int_eq(find_job_rec("new")->a, BJ_ADDED);
+	ck_assert_ptr_nonnull(find_job_rec("gone"));
+	ck_assert_int_eq(find_job_rec("gone")->a, BJ_REMOVED);
+	for (i = 0; i < rc.n; i++) {
+		if (rc.r[i].type != BUS_DROVER)
+			continue;
+		if (rc.r[i].b == DP_RELOADING)
+			reloading = i;
+		else if (rc.r[i].a == DP_RELOADING)
+			back = i;
+	}
+	/* the life cycle frames what the reload published */
+	ck_assert_int_eq(reloading, 0);
+	ck_assert_int_eq(back, rc.n - 1);
+	ck_assert_int_eq(bus_phase(d.d_bus), DP_STARTED);
+	ck_assert_int_eq(engine_find_instance(&d, "new")->state, JS_STARTING);
+
+	engine_free_jobs(&d);
+	config_free(d.d_conf);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 bus_suite(void)
 {
 	Suite	*s = suite_create("bus");
 	TCase	*tc = tcase_create("bus");
 	TCase	*tj = tcase_create("job");
+	TCase	*tr = tcase_create("reload");
 
 	tcase_add_checked_fixture(tc, rec_setup, NULL);
 	tcase_add_test(tc, bus_delivers_by_priority_then_subscription_order);
@@ -537,6 +635,9 @@ bus_suite(void)
 	    a_subscriber_may_post_events_delivered_after_the_current);
 	tcase_add_test(tj, life_cycle_reaches_subscribers);
 	suite_add_tcase(s, tj);
+	tcase_add_checked_fixture(tr, rec_setup, NULL);
+	tcase_add_test(tr, reload_publishes_added_removed_changed);
+	suite_add_tcase(s, tr);
 	return s;
 }
 

@@ -7,6 +7,7 @@
  * delivery in progress) drains the queue, one event to all subscribers at
  * a time.  Nothing here knows what the events mean.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,14 +158,28 @@ enqueue(struct bus *b, const struct bus_event *ev)
 	}
 }
 
+/*
+ * One event to its subscribers.  With --debug, one slower than the loop's
+ * slow-callback bound is named by its priority (bus.h's table).
+ */
 static void
 deliver(struct bus *b, const struct bus_event *ev)
 {
+	char	who[32];
 	size_t	i;
+	int64_t	t0;
 
-	for (i = 0; i < b->nsubs; i++)
-		if (b->subs[i].mask & BUS_MASK(ev->type))
-			b->subs[i].fn(ev, b->subs[i].arg);
+	for (i = 0; i < b->nsubs; i++) {
+		if (!(b->subs[i].mask & BUS_MASK(ev->type)))
+			continue;
+		t0 = log_cb_begin();
+		b->subs[i].fn(ev, b->subs[i].arg);
+		if (t0 != 0) {
+			snprintf(who, sizeof(who), "priority %d",
+			    b->subs[i].prio);
+			log_cb_end(t0, "bus subscriber at", who);
+		}
+	}
 	b->delivered++;
 }
 

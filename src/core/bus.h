@@ -26,7 +26,8 @@
  *   promptly: no blocking I/O, bounded work per event.  Whole-table work
  *   is deferred to the loop (event_active), as the conductor's settle pass
  *   and the control socket's wait checks are; a reply goes into a
- *   bufferevent, never a blocking write.
+ *   bufferevent, never a blocking write.  With --debug a subscriber that
+ *   takes longer than the loop's slow-callback bound is logged.
  * - Pointers in an event are valid during its delivery.  An instance or
  *   job is only freed from the loop, with nothing queued (bus_forget() is
  *   the safety net).

@@ -166,6 +166,41 @@ def layers(nodes, succ, comps):
     return {m: lvl(comp_of[m]) for m in nodes}
 
 
+def self_test():
+    """The check must be able to fail: two modules that call each other
+    are a cycle, a call one way is not.  Skipped without a C compiler."""
+    import shutil
+    import tempfile
+    cc = os.environ.get('CC', 'cc').split()[0]
+    if shutil.which(cc) is None:
+        print('self-test skipped: no %s' % cc)
+        return
+    x = 'int y(void);\nint x(void) { return y(); }\n'
+    for y, want in (('int y(void) { return 1; }\n', False),
+                    ('int x(void);\nint y(void) { return x(); }\n', True)):
+        tmp = tempfile.mkdtemp(prefix='layers.')
+        try:
+            src = os.path.join(tmp, 'src')
+            for rel, text in (('a/x.c', x), ('b/y.c', y)):
+                path = os.path.join(src, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, 'w') as f:
+                    f.write(text)
+                subprocess.run([cc, '-c', path, '-o', path[:-2] + '.o'],
+                               check=True)
+            nodes, edges = graph(src, tmp)
+            succ = {n: set() for n in nodes}
+            for e in edges:
+                succ[e[0]].add(e[1])
+            cyc = [c for c in sccs(nodes, succ) if len(c) > 1]
+            if bool(cyc) != want:
+                sys.exit('layers: self-test failed: cycles %s, expected %s'
+                         % (cyc, 'one' if want else 'none'))
+        finally:
+            shutil.rmtree(tmp)
+    print('self-test: a call cycle is found, a call one way is not')
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -173,6 +208,7 @@ def main():
     if len(sys.argv) > 1 and os.path.basename(src.rstrip('/')) != 'src':
         src = os.path.join(src, 'src')
     build = sys.argv[2] if len(sys.argv) > 2 else '.'
+    self_test()
     nodes, edges = graph(src, build)
     succ = {n: set() for n in nodes}
     for a, b in edges:

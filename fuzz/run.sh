@@ -7,10 +7,12 @@ secs=${1:-60}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-$(mktemp -d /tmp/drover-fuzz.XXXXXX)}
 CC=${CC_FUZZ:-clang}
-FLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/src"
+FLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/src -I$top/src/util -I$top/src/config -I$top/src/core -I$top/src/proc -I$top/src/ctl"
 LIBS="$(pkg-config --cflags --libs libsystemd inih)"
-common="$top/src/value.c $top/src/xmalloc.c $top/src/log.c"
-config="$top/src/config.c $top/src/config_read.c $top/src/config_keys.c $top/src/config_job.c $top/src/validate.c $top/src/names.c"
+u=$top/src/util
+common="$u/value.c $u/value_interp.c $u/strv.c $u/xmalloc.c $u/log.c"
+cdir=$top/src/config
+config="$cdir/config.c $cdir/config_util.c $cdir/config_sect.c $cdir/config_read.c $cdir/config_keys.c $cdir/config_job.c $cdir/validate.c $top/src/util/names.c"
 JANSSON="$(pkg-config --cflags --libs jansson)"
 
 build() {	# name sources...
@@ -35,7 +37,7 @@ if [ -f "$top/fuzz/fuzz_config.c" ]; then
 	build fuzz_config $common $config
 	run fuzz_config
 fi
-build fuzz_control $common "$top/src/control_proto.c" $JANSSON
+build fuzz_control $common "$top/src/ctl/control_proto.c" $JANSSON
 run fuzz_control
-build fuzz_notify $common "$top/src/notify_proto.c"
+build fuzz_notify $common "$top/src/ctl/notify_proto.c"
 run fuzz_notify

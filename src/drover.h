@@ -5,7 +5,13 @@
  * One struct drover holds all mutable state.  A struct job is one
  * configured job; a struct instance is one of its numprocs processes, and
  * owns its timer, its pipes and its current run.  Only job.c writes
- * instance->state (instance_event()); other modules post events.
+ * instance->state and its deadlines (instance_event()); other modules post
+ * events, and learn what happened from the bus (bus.h).  src/README draws
+ * the layers: a module calls only modules below it.
+ *
+ *	main  >  conductor, control_cmd  >  reload  >  shutdown  >
+ *	notify, reap, spawn  >  engine  >  sched, output, cgroup  >  job  >
+ *	config, control, the protocols  >  bus  >  util
  */
 #ifndef DROVER_DROVER_H
 #define DROVER_DROVER_H
@@ -18,6 +24,7 @@
 
 #include "config.h"
 
+struct bus;
 struct control;
 struct event;
 struct event_base;
@@ -43,6 +50,9 @@ enum ievent {
 	IE_RUN_DONE,	/* reaped + pipes at EOF + tree empty */
 	IE_DEP_FAILED,	/* a job it waits for failed for good */
 	IE_RESTART,	/* stop if running, then start again */
+	IE_EXTEND,	/* EXTEND_TIMEOUT_USEC= (arg: ms) while STARTING */
+	IE_KILL,	/* shutdown's last resort: SIGKILL, one grace */
+	IE_SHUTDOWN,	/* shutdown: want down, nothing pending, stop if idle */
 	IE__MAX
 };
 
@@ -198,7 +208,6 @@ struct engine_ops {
 	bool	(*tree_empty)(struct instance *);
 	void	(*release)(struct instance *);	/* the run is over */
 	void	(*arm)(struct instance *);	/* (re)arm at min(t_state, t_run) */
-	void	(*changed)(struct instance *, enum jstate from);
 	int64_t	(*now)(void);			/* monotonic ms */
 	int64_t	(*wallclock)(void);		/* ms since the epoch */
 	uint32_t (*random)(void);
@@ -206,9 +215,13 @@ struct engine_ops {
 
 enum shutdown_phase { SD_NONE, SD_DRAIN, SD_CANCEL, SD_KILL, SD_DONE };
 
+/* What the scheduler may dispatch: the shutdown closes it in two steps. */
+enum sched_gate { GATE_OPEN, GATE_CLEANUPS, GATE_CLOSED };
+
 struct drover {
 	struct event_base *d_base;
 	const struct engine_ops *d_ops;
+	struct bus	*d_bus;			/* bus.h */
 	struct config	*d_conf;
 	const char	*d_confpath;
 	char		*d_socket_path;		/* control.c's, NULL = none */
@@ -221,6 +234,7 @@ struct drover {
 	int		 d_ngroups;
 	int		 d_max_tasks;		/* [drover] max_concurrent */
 	int		 d_running_tasks;	/* global slots held */
+	enum sched_gate	 d_sched_gate;
 	TAILQ_HEAD(, instance) d_waiting;	/* QUEUED on dependencies */
 	TAILQ_HEAD(, jgroup) d_ready_groups;	/* round robin of non-empty queues */
 	struct instance	**d_pidmap;
@@ -289,6 +303,7 @@ bool	 instance_failed_for_good(const struct instance *);
 int64_t	 backoff_delay(const struct job_config *, int n, uint32_t rnd);
 void	 instance_run_flag(struct instance *, int flag);
 void	 instance_timer_fired(struct instance *);
+bool	 instance_reaped(struct instance *, int status);	/* tree left */
 
 /* sched.c: queue, semaphores, dependencies */
 void	 sched_enqueue(struct instance *);
@@ -297,7 +312,8 @@ void	 sched_release(struct instance *);
 void	 sched_pump(struct drover *);
 void	 sched_recheck_waiting(struct drover *);
 bool	 sched_deps_ok(struct instance *, const char **why, bool *failed);
-void	 sched_changed(struct instance *, enum jstate from);
+void	 sched_gate(struct drover *, enum sched_gate);
+void	 sched_init(struct drover *);		/* subscribes */
 
 /* engine.c: the job table, building it from a config */
 void	 engine_init(struct drover *, const struct engine_ops *);
@@ -318,11 +334,11 @@ void	 engine_start_job(struct job *);
 void	 pidmap_add(struct drover *, struct instance *);
 void	 pidmap_del(struct drover *, struct instance *);
 struct instance *pidmap_find(struct drover *, pid_t);
-void	 engine_status_line(struct instance *, char *, size_t);
-void	 engine_dump_status(struct drover *);
-void	 engine_check_once(struct drover *);
-void	 engine_check_ready(struct drover *);
-void	 engine_after_change(struct drover *);
+
+/* conductor.c: the top of the core */
+void	 conductor_init(struct drover *);	/* after engine_init() */
+void	 conductor_fini(struct drover *);
+void	 conductor_dump_status(struct drover *);
 
 /* reload.c */
 int	 reload_request(struct drover *, char *err, size_t errsz);
@@ -330,7 +346,6 @@ void	 reload_changed(struct drover *);
 
 /* control.c */
 int	 control_init(struct drover *, const char *path);
-void	 control_changed(struct drover *);
 void	 control_fini(struct drover *);
 
 /* shutdown.c */
@@ -338,7 +353,6 @@ void	 shutdown_begin(struct drover *, const char *why);
 void	 shutdown_signal(struct drover *, int sig);
 void	 shutdown_step(struct drover *);
 int64_t	 shutdown_worst_case(struct drover *);
-bool	 shutdown_may_start(struct instance *);
 bool	 shutdown_tier_wait(struct instance *, int64_t *tier);
 
 /* spawn.c */
@@ -371,6 +385,7 @@ void	 reap_all(struct drover *);
 void	 reap_check_trees(struct drover *);
 
 /* notify.c: sd_notify to our own manager */
+void	 notify_init(struct drover *);		/* subscribes */
 void	 notify_ready(struct drover *);
 void	 notify_status(struct drover *);
 void	 notify_stopping(struct drover *, int64_t worst_ms);

@@ -187,23 +187,12 @@ arm_instance(struct instance *in)
 	evtimer_add(in->ev_timer, &tv);
 }
 
-static void
-changed(struct instance *in, enum jstate from)
-{
-	sched_changed(in, from);
-	control_changed(in->d);
-	notify_status(in->d);
-	if (!instance_active(in) && instance_settled(in))
-		(void)cgroup_release(in);
-}
-
 static const struct engine_ops real_ops = {
 	.spawn = spawn_instance,
 	.kill = spawn_kill,
 	.tree_empty = spawn_tree_empty,
 	.release = spawn_close_run,
 	.arm = arm_instance,
-	.changed = changed,
 	.now = mono_now,
 	.wallclock = wall_now,
 	.random = rand32,
@@ -230,7 +219,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		(void)reload_request(d, err, sizeof(err));
 		break;
 	case SIGUSR1:
-		engine_dump_status(d);
+		conductor_dump_status(d);
 		break;
 	case SIGUSR2:
 		output_reopen(d);
@@ -452,6 +441,7 @@ run(struct drover *d, const struct options *o)
 		fatal("/dev/null");
 	if (cgroup_init(d) == -1)
 		log_info("no cgroup v2 subtree: tracking jobs by process group");
+	notify_init(d);
 	if (notify_server_init(d) == -1)
 		log_warn("notify socket for jobs");
 	notify_watchdog_init(d);
@@ -482,8 +472,7 @@ run(struct drover *d, const struct options *o)
 		event_free(d->d_sd_hardtimer);
 	if (d->d_reload_ev != NULL)
 		event_free(d->d_reload_ev);
-	if (d->d_settle_ev != NULL)
-		event_free(d->d_settle_ev);
+	conductor_fini(d);
 	for (i = 0; i < d->d_nsigev; i++)
 		event_free(d->d_sigev[i]);
 	event_base_free(d->d_base);
@@ -519,6 +508,7 @@ main(int argc, char **argv)
 	}
 	srandom((unsigned)(getpid() ^ time(NULL)));
 	engine_init(&d, &real_ops);
+	conductor_init(&d);
 	d.d_confpath = o.config;
 	d.d_level_from_cli = o.level_set;
 	rc = run(&d, &o);

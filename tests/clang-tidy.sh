@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/clang-tidy.sh [FILE...]: clang-tidy (.clang-tidy at the top) over
-# src/*.c with drover's compile flags; findings listed in
+# src/**/*.c with drover's compile flags; findings listed in
 # tests/clang-tidy-suppressions.txt are ignored, any other fails (exit 1).
 # No clang-tidy: skip (77).  CLANG_TIDY=clang-tidy-15 picks another one;
 # JOBS=N runs N at once (default: the number of CPUs).
@@ -10,8 +10,9 @@ tidy=${CLANG_TIDY:-clang-tidy}
 command -v "$tidy" >/dev/null 2>&1 || { echo "SKIP: no $tidy"; exit 77; }
 cd "$top" || exit 1
 flags="$(pkg-config --cflags libevent libsystemd inih jansson 2>/dev/null)"
-flags="$flags -Isrc -D_GNU_SOURCE -std=gnu11 -DPACKAGE_VERSION=\"0\""
-[ $# -gt 0 ] || set -- src/*.c
+flags="$flags -Isrc -Isrc/util -Isrc/config -Isrc/core -Isrc/proc -Isrc/ctl"
+flags="$flags -D_GNU_SOURCE -std=gnu11 -DPACKAGE_VERSION=\"0\""
+[ $# -gt 0 ] || set -- src/*.c src/*/*.c
 nfiles=$#
 supp=${TIDY_SUPPRESSIONS:-tests/clang-tidy-suppressions.txt}
 dir=$(mktemp -d /tmp/drover-tidy.XXXXXX)

@@ -23,6 +23,7 @@ done
 exec cppcheck --enable=warning,performance,portability --std=c11 \
     --error-exitcode=1 --inline-suppr --quiet \
     --suppress-xml=tests/cppcheck-suppressions.xml \
-    -D_GNU_SOURCE -DPACKAGE_VERSION='"0"' -Isrc $inc \
+    -D_GNU_SOURCE -DPACKAGE_VERSION='"0"' -Isrc -Isrc/util -Isrc/config -Isrc/core -Isrc/proc \
+    -Isrc/ctl $inc \
     --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
     src/

@@ -88,7 +88,7 @@ fake_random(void)
 
 static const struct engine_ops fake_ops = {
 	.spawn = fake_spawn, .kill = fake_kill, .tree_empty = fake_tree_empty,
-	.release = fake_release, .arm = fake_arm, .changed = sched_changed,
+	.release = fake_release, .arm = fake_arm,
 	.now = fake_now, .wallclock = fake_now, .random = fake_random,
 };
 
@@ -160,6 +160,7 @@ setup(void)
 	conf->shutdown_timeout = 30000;
 	conf->log_level = -1;
 	engine_init(&d, &fake_ops);
+	conductor_init(&d);	/* the scheduler and the conductor subscribe */
 }
 
 static void

@@ -15,6 +15,11 @@
  * A hard cap at the announced worst case SIGKILLs whatever is left (a
  * third TERM does the same at once), so nothing can wait forever.  When no
  * run is left, the report is logged and the loop exits.
+ *
+ * The planner asks job.c to act by events only (IE_SHUTDOWN, IE_STOP,
+ * IE_START, IE_KILL), closes the scheduler's gate (sched_gate()) as the
+ * phases go by, and publishes each phase on the bus (DP_STOPPING ...
+ * DP_STOPPED).  The conductor calls shutdown_step() after changes.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -22,6 +27,7 @@
 
 #include <event2/event.h>
 
+#include "bus.h"
 #include "drover.h"
 #include "log.h"
 #include "value.h"
@@ -147,14 +153,6 @@ shutdown_tier_wait(struct instance *in, int64_t *tier)
 	return true;
 }
 
-/* During a shutdown only cleanup jobs may be dispatched. */
-bool
-shutdown_may_start(struct instance *in)
-{
-	return in->d->d_sd_phase == SD_NONE ||
-	    (in->job->cfg->kind == JOB_CLEANUP && in->d->d_sd_phase < SD_KILL);
-}
-
 /*
  * The worst case: the drain deadline (or the longest shielded run), then
  * the longest chain of stops with their escalations, then the cleanups
@@ -192,6 +190,7 @@ deadline_cb(evutil_socket_t fd, short ev, void *arg)
 		log_notice("shutdown: deadline reached, cancelling what is "
 		    "left");
 		d->d_sd_phase = SD_CANCEL;
+		bus_set_phase(d->d_bus, DP_CANCELLING);
 	}
 	shutdown_step(d);
 }
@@ -203,25 +202,19 @@ kill_everything(struct drover *d)
 	int		 i, j;
 
 	d->d_sd_phase = SD_KILL;
+	sched_gate(d, GATE_CLOSED);
+	bus_set_phase(d->d_bus, DP_KILLING);
+	bus_hold(d->d_bus);
 	for (i = 0; i < d->d_njobs; i++) {
 		for (j = 0; j < d->d_jobs[i]->ninst; j++) {
 			in = d->d_jobs[i]->inst[j];
-			if (in->state == JS_QUEUED)
-				instance_event(in, IE_STOP, 0);
-			if (!instance_active(in))
-				continue;
-			d->d_ops->kill(in, SIGKILL, true);
-			d->d_ops->kill(in, SIGKILL, false);
-			in->rflags |= RUN_KILLED;
-			d->d_sd_killed_any = true;
-			if (in->state != JS_STOPPING)
-				instance_event(in, IE_STOP, RES_CANCELLED);
-			/* one grace period, then stop waiting */
-			in->stop_phase = STOP_KILLED;
-			in->t_state = now(d) + KILL_GRACE_MS;
-			d->d_ops->arm(in);
+			if (instance_active(in))
+				d->d_sd_killed_any = true;
+			/* SIGKILL, one grace period, then stop waiting */
+			instance_event(in, IE_KILL, 0);
 		}
 	}
+	bus_release(d->d_bus);
 }
 
 static void
@@ -264,6 +257,8 @@ shutdown_begin(struct drover *d, const char *why)
 	if (d->d_sd_phase != SD_NONE)
 		return;
 	d->d_sd_phase = SD_DRAIN;
+	sched_gate(d, GATE_CLEANUPS);
+	bus_set_phase(d->d_bus, DP_STOPPING);
 	d->d_sd_start = now(d);
 	d->d_sd_deadline = d->d_sd_start + d->d_conf->shutdown_timeout;
 	worst = shutdown_worst_case(d);
@@ -289,18 +284,16 @@ shutdown_begin(struct drover *d, const char *why)
 	arm_timer(d, &d->d_sd_timer, d->d_sd_deadline, deadline_cb);
 	arm_timer(d, &d->d_sd_hardtimer, d->d_sd_hardcap, hardcap_cb);
 
+	bus_hold(d->d_bus);
 	for (i = 0; i < d->d_njobs; i++) {
 		for (j = 0; j < d->d_jobs[i]->ninst; j++) {
 			in = d->d_jobs[i]->inst[j];
-			if (in->job->cfg->kind == JOB_CLEANUP)
-				continue;
-			in->want = WANT_DOWN;
-			in->pending = false;
-			if (!instance_active(in))
-				instance_event(in, IE_STOP, 0);
+			if (in->job->cfg->kind != JOB_CLEANUP)
+				instance_event(in, IE_SHUTDOWN, 0);
 		}
 	}
 	tier_init(d);
+	bus_release(d->d_bus);
 	shutdown_step(d);
 }
 
@@ -319,6 +312,7 @@ shutdown_signal(struct drover *d, int sig)
 		log_notice("shutdown: %s, cancelling now", sig == 0 ?
 		    "fail-fast" : "second signal");
 		d->d_sd_phase = SD_CANCEL;
+		bus_set_phase(d->d_bus, DP_CANCELLING);
 	} else if (d->d_sd_phase == SD_CANCEL && d->d_sd_signals >= 3) {
 		log_warnx("shutdown: third signal, killing everything");
 		kill_everything(d);
@@ -452,6 +446,7 @@ shutdown_step(struct drover *d)
 	if (!done)
 		return;
 	d->d_sd_phase = SD_DONE;
+	sched_gate(d, GATE_CLOSED);
 	report(d);
 	if (d->d_sd_timer != NULL)
 		evtimer_del(d->d_sd_timer);
@@ -459,4 +454,5 @@ shutdown_step(struct drover *d)
 		evtimer_del(d->d_sd_hardtimer);
 	if (d->d_base != NULL)
 		event_base_loopbreak(d->d_base);
+	bus_set_phase(d->d_bus, DP_STOPPED);
 }

@@ -4,11 +4,14 @@
  * READY=1 once every autostart service is RUNNING (or FATAL), STATUS= with
  * counts, STOPPING=1 and EXTEND_TIMEOUT_USEC= at shutdown.  Without
  * $NOTIFY_SOCKET, sd_notify() does nothing, so neither does this module.
+ * It learns of changes from the bus (notify_init()): STATUS= after a state
+ * change, READY=1 when the life cycle reaches DP_READY.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus.h"
 #include "drover.h"
 #include "log.h"
 #include "notify_proto.h"
@@ -221,7 +225,7 @@ notify_sender(struct drover *d, pid_t pid)
 static void
 notify_message(struct instance *in, const struct notify_msg *m)
 {
-	int64_t	at;
+	int64_t	ms;
 
 	if (m->nm_has_status)
 		log_info("%s: status: %s", in->name, m->nm_status);
@@ -231,11 +235,8 @@ notify_message(struct instance *in, const struct notify_msg *m)
 		log_debug("%s: MAINPID=%ld ignored: drover follows the process "
 		    "it started", in->name, (long)m->nm_mainpid);
 	if (m->nm_extend_usec >= 0 && in->state == JS_STARTING) {
-		at = in->d->d_ops->now() + m->nm_extend_usec / 1000;
-		if (at > in->t_state) {
-			in->t_state = at;
-			in->d->d_ops->arm(in);
-		}
+		ms = m->nm_extend_usec / 1000;
+		instance_event(in, IE_EXTEND, ms > INT_MAX ? INT_MAX : (int)ms);
 	}
 	if (m->nm_ready)
 		instance_event(in, IE_READY, 0);
@@ -346,4 +347,23 @@ notify_server_fini(struct drover *d)
 	if (d->d_notify_fd > 0)
 		close(d->d_notify_fd);
 	d->d_notify_fd = -1;
+}
+
+static void
+notify_bus_cb(const struct bus_event *ev, void *arg)
+{
+	struct drover	*d = arg;
+
+	if (ev->type == BUS_STATE)
+		notify_status(d);
+	else if (ev->dp.to == DP_READY)
+		notify_ready(d);
+}
+
+/* Follow the changes: before the control socket, after the conductor. */
+void
+notify_init(struct drover *d)
+{
+	bus_subscribe(d->d_bus, BUS_PRIO_NOTIFY, BUS_MASK(BUS_STATE) |
+	    BUS_MASK(BUS_DROVER), notify_bus_cb, d);
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "drover.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -202,6 +203,14 @@ move_self(const char *dir)
 	return write_file(dir, "cgroup.procs", pid);
 }
 
+/* A run that is over and will not come back soon gives its leaf up. */
+static void
+cgroup_bus_cb(const struct bus_event *ev, void *arg)
+{
+	if (!instance_active(ev->in) && instance_settled(ev->in))
+		(void)cgroup_release(ev->in);
+}
+
 /*
  * 0 with d_cg_base set, or -1: no usable cgroup2 (fall back).  drover
  * makes OWN/drover.PID/, moves itself into its supervisor/ leaf, and puts
@@ -256,6 +265,8 @@ cgroup_init(struct drover *d)
 	free(sup);
 	d->d_cg_base = base;
 	d->d_cg_parent = parent;
+	bus_subscribe(d->d_bus, BUS_PRIO_PROC, BUS_MASK(BUS_STATE),
+	    cgroup_bus_cb, d);
 	log_debug("cgroup: jobs run under %s", base);
 	return 0;
 }

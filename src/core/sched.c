@@ -8,10 +8,17 @@
  * the global [drover] max_concurrent.  A slot is taken at dispatch and
  * given back when the run is over (reaped, pipes drained), never earlier,
  * so the bound is never exceeded, not even for a moment.
+ *
+ * The scheduler is the first subscriber of the bus (bus.h): an instance
+ * that became QUEUED is queued, one that left QUEUED otherwise is taken
+ * out, a recorded result gives the run's slots back, and a change of a
+ * job others wait for moves them on.  The shutdown closes the gate
+ * (sched_gate()) instead of being asked at every dispatch.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "bus.h"
 #include "drover.h"
 #include "log.h"
 
@@ -141,6 +148,27 @@ sched_release(struct instance *in)
 	sched_pump(d);
 }
 
+/* May the gate let this instance through? */
+static bool
+gate_open(const struct drover *d, const struct instance *in)
+{
+	switch (d->d_sched_gate) {
+	case GATE_OPEN:
+		return true;
+	case GATE_CLEANUPS:
+		return in->job->cfg->kind == JOB_CLEANUP;
+	default:
+		return false;
+	}
+}
+
+/* The shutdown: only cleanup jobs from now on, then nothing. */
+void
+sched_gate(struct drover *d, enum sched_gate g)
+{
+	d->d_sched_gate = g;
+}
+
 /* The instance of this group that may start now, if any. */
 static struct instance *
 group_candidate(struct drover *d, struct jgroup *g)
@@ -149,18 +177,18 @@ group_candidate(struct drover *d, struct jgroup *g)
 
 	/* shielded cleanup work never waits for a slot a stopping job holds */
 	in = TAILQ_FIRST(&g->q_free);
-	if (in != NULL && d->d_sd_phase != SD_NONE &&
-	    in->job->cfg->kind == JOB_CLEANUP && shutdown_may_start(in))
+	if (in != NULL && d->d_sched_gate != GATE_OPEN &&
+	    in->job->cfg->kind == JOB_CLEANUP && gate_open(d, in))
 		return in;
 	if (g->max > 0 && g->running >= g->max)
 		return NULL;
-	if (in != NULL && shutdown_may_start(in))
+	if (in != NULL && gate_open(d, in))
 		return in;
 	if ((in = TAILQ_FIRST(&g->q_bounded)) == NULL)
 		return NULL;
 	if (d->d_max_tasks > 0 && d->d_running_tasks >= d->d_max_tasks)
 		return NULL;
-	return shutdown_may_start(in) ? in : NULL;
+	return gate_open(d, in) ? in : NULL;
 }
 
 /* Dispatch one runnable instance, taking turns between groups. */
@@ -174,6 +202,9 @@ pump_one(struct drover *d)
 		if ((in = group_candidate(d, g)) == NULL)
 			continue;
 		sched_dequeue(in);
+		/* it left QUEUED; that event is still on its way to us */
+		if (in->state != JS_QUEUED)
+			return true;
 		/* the next turn goes to the other groups */
 		if (g->in_rr) {
 			TAILQ_REMOVE(&d->d_ready_groups, g, rr);
@@ -218,7 +249,9 @@ sched_recheck_waiting(struct drover *d)
 
 	for (in = TAILQ_FIRST(&d->d_waiting); in != NULL; in = next) {
 		next = TAILQ_NEXT(in, qentry);
-		if (sched_deps_ok(in, &why, &failed)) {
+		if (in->state != JS_QUEUED)	/* that event is on its way */
+			sched_dequeue(in);
+		else if (sched_deps_ok(in, &why, &failed)) {
 			sched_dequeue(in);
 			group_push(in);
 		} else if (failed) {
@@ -232,31 +265,35 @@ sched_recheck_waiting(struct drover *d)
 	sched_pump(d);
 }
 
-/* Every state change lands here (engine_ops.changed in the daemon). */
-void
-sched_changed(struct instance *in, enum jstate from)
+/*
+ * What job.c published.  A queued event may be older than the instance's
+ * state (the instance moved on since): act on the state it has now.
+ */
+static void
+sched_bus_cb(const struct bus_event *ev, void *arg)
 {
+	struct instance	*in = ev->in;
 	struct drover	*d = in->d;
-	enum jstate	 to = in->state;
 
-	if (from == to)
+	if (ev->type == BUS_RESULT) {
+		sched_release(in);
 		return;
-	if (in->job->nrdeps > 0 && (to == JS_RUNNING || to == JS_EXITED ||
-	    to == JS_FATAL || to == JS_STOPPED))
+	}
+	if (ev->st.from == ev->st.to)
+		return;
+	if (in->state == JS_QUEUED)
+		sched_enqueue(in);
+	else if (in->qwhere != Q_NONE)
+		sched_dequeue(in);
+	if (in->job->nrdeps > 0 && (ev->st.to == JS_RUNNING ||
+	    ev->st.to == JS_EXITED || ev->st.to == JS_FATAL ||
+	    ev->st.to == JS_STOPPED))
 		sched_recheck_waiting(d);
-	if (in->job->cfg->critical && instance_failed_for_good(in) &&
-	    !d->d_critical_failed && d->d_sd_phase == SD_NONE) {
-		d->d_critical_failed = true;
-		log_error("%s: critical job failed for good, shutting down",
-		    in->name);
-		shutdown_begin(d, "critical job failed");
-	}
-	if (d->d_once && d->d_fail_fast && in->job->cfg->kind == JOB_TASK &&
-	    instance_failed_for_good(in) && d->d_sd_phase == SD_NONE) {
-		log_warnx("%s: failed, cancelling the rest (--fail-fast)",
-		    in->name);
-		shutdown_begin(d, "--fail-fast");
-		shutdown_signal(d, 0);
-	}
-	engine_after_change(d);
+}
+
+void
+sched_init(struct drover *d)
+{
+	bus_subscribe(d->d_bus, BUS_PRIO_SCHED, BUS_MASK(BUS_STATE) |
+	    BUS_MASK(BUS_RESULT), sched_bus_cb, d);
 }

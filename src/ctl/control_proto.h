@@ -6,6 +6,7 @@
 #ifndef DROVER_CONTROL_PROTO_H
 #define DROVER_CONTROL_PROTO_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -45,5 +46,14 @@ struct ctl_request {
 enum ctl_decode	 ctl_request_decode(const char *, size_t,
 		    struct ctl_request *);
 void		 ctl_request_free(struct ctl_request *);
+
+/* Replies: {"ok": ..., "cmd": ..., "id": ...}, errors with "error" (a
+ * CTL_E_* code) and "message". */
+json_t		*ctl_json_str(const char *);	/* not UTF-8: '?' */
+json_t		*ctl_reply_new(const struct ctl_request *, bool ok);
+json_t		*ctl_reply_verror(const struct ctl_request *, const char *code,
+		    const char *fmt, va_list) __attribute__((format(printf, 3, 0)));
+json_t		*ctl_reply_error(const char *code, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -2,10 +2,20 @@
  * job.c: the instance state machine (SPEC 4).
  *
  * States are supervisord's: STOPPED, QUEUED, STARTING, RUNNING, BACKOFF,
- * STOPPING, EXITED, FATAL.  instance_event() is the only entry point and
- * set_state() the only writer of ->state.  Everything outside the process
+ * STOPPING, EXITED, FATAL.  instance_event() is the entry point (with
+ * instance_timer_fired(), instance_run_flag() and instance_reaped() for
+ * the loop's callbacks) and set_state() the only writer of ->state.  Everything outside the process
  * (spawning, signals, timers, the clock) goes through d->d_ops, so the unit
  * tests drive the machine with a fake clock and no processes.
+ *
+ * job.c calls no module above it.  What happened is published on the bus
+ * (bus.h): every state change (BUS_STATE) and every recorded result
+ * (BUS_RESULT).  The scheduler queues, dispatches and gives back slots on
+ * those events, the conductor plans on them.  Every entry point holds the
+ * bus, so they are delivered once the transition is complete, never in
+ * the middle of it.  Outside writes to an instance are events too:
+ * IE_EXTEND (EXTEND_TIMEOUT_USEC=), IE_KILL and IE_SHUTDOWN (the shutdown),
+ * instance_reaped() (SIGCHLD).
  *
  * Invariants:
  * - want (desired) is kept apart from state (current): a stop during
@@ -23,6 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bus.h"
 #include "drover.h"
 #include "log.h"
 #include "value.h"
@@ -45,6 +56,7 @@ static const char *const ievent_names[IE__MAX] = {
 	[IE_READY] = "ready", [IE_TIMER] = "timer",
 	[IE_MAIN_EXIT] = "main-exit", [IE_RUN_DONE] = "run-done",
 	[IE_DEP_FAILED] = "dep-failed", [IE_RESTART] = "restart",
+	[IE_EXTEND] = "extend", [IE_KILL] = "kill", [IE_SHUTDOWN] = "shutdown",
 };
 
 #define BIT(s)	(1u << (s))
@@ -86,6 +98,20 @@ shutting_down(const struct instance *in)
 }
 
 static void
+publish_state(struct instance *in, enum jstate from)
+{
+	struct bus_event	ev = { .type = BUS_STATE, .in = in,
+				    .job = in->job };
+
+	ev.st.from = from;
+	ev.st.to = in->state;
+	ev.st.result = in->last.result;
+	ev.st.pid = instance_active(in) ? in->pid : 0;
+	ev.st.tries = is_task(in) ? in->task_fails : in->start_fails;
+	bus_publish(in->d->d_bus, &ev);
+}
+
+static void
 set_state(struct instance *in, enum jstate to)
 {
 	enum jstate	from = in->state;
@@ -99,7 +125,7 @@ set_state(struct instance *in, enum jstate to)
 		log_info("%s: %s -> %s", in->name, jstate_names[from],
 		    jstate_names[to]);
 	in->d->d_ops->arm(in);
-	in->d->d_ops->changed(in, from);
+	publish_state(in, from);
 }
 
 static void
@@ -182,6 +208,8 @@ static void
 record_result(struct instance *in, enum result res, const char *note)
 {
 	struct result_rec	*r = &in->last;
+	struct bus_event	 ev = { .type = BUS_RESULT, .in = in,
+				    .job = in->job };
 
 	in->prev = in->last;
 	memset(r, 0, sizeof(*r));
@@ -204,6 +232,8 @@ record_result(struct instance *in, enum result res, const char *note)
 	}
 	if (note != NULL)
 		snprintf(r->note, sizeof(r->note), "%s", note);
+	ev.res = *r;
+	bus_publish(in->d->d_bus, &ev);
 }
 
 /* The result of a run that ended without drover stopping it. */
@@ -250,7 +280,6 @@ dispatch(struct instance *in)
 		log_warnx("%s: %s", in->name, err);
 		record_result(in, RES_SPAWN_ERROR, err);
 		log_result(in, LOG_WARNING);
-		sched_release(in);
 		if (is_task(in) && c->ready == READY_STARTED)
 			task_done(in, RES_SPAWN_ERROR);
 		else
@@ -400,28 +429,56 @@ run_timer(struct instance *in)
 void
 instance_timer_fired(struct instance *in)
 {
-	int64_t	t = now(in);
+	struct bus	*b = in->d->d_bus;
+	int64_t		 t = now(in);
 
+	bus_hold(b);
 	if (in->t_run != 0 && in->t_run <= t)
 		run_timer(in);
 	else if (in->t_state != 0 && in->t_state <= t)
 		instance_event(in, IE_TIMER, 0);
 	else
 		in->d->d_ops->arm(in);
+	bus_release(b);
 }
 
 /* Set a run flag; post IE_RUN_DONE when the run is complete. */
 void
 instance_run_flag(struct instance *in, int flag)
 {
+	struct bus	*b = in->d->d_bus;
+
 	if (!instance_active(in) || (in->rflags & RUN_FINISHING))
 		return;
+	bus_hold(b);
 	in->rflags |= flag;
 	if ((in->rflags & RUN_DONE) == RUN_DONE) {
 		/* once: closing the pipes below may report EOF again */
 		in->rflags |= RUN_FINISHING;
 		instance_event(in, IE_RUN_DONE, 0);
 	}
+	bus_release(b);
+}
+
+/*
+ * SIGCHLD: the main process was reaped with this wait status.  True if its
+ * tree is still there (reap.c looks again later).
+ */
+bool
+instance_reaped(struct instance *in, int status)
+{
+	struct bus	*b = in->d->d_bus;
+	bool		 left;
+
+	bus_hold(b);
+	in->rflags |= RUN_REAPED;
+	left = !in->d->d_ops->tree_empty(in);
+	if (!left)
+		in->rflags |= RUN_TREE_GONE;
+	instance_event(in, IE_MAIN_EXIT, status);
+	instance_run_flag(in, 0);
+	bus_release(b);
+	return left;
 }
 
 /* A task run is over: success, retry, or give up. */
@@ -449,7 +506,6 @@ task_done(struct instance *in, enum result res)
 	if (in->pending && !shutting_down(in) && in->want == WANT_UP) {
 		in->pending = false;
 		set_state(in, JS_QUEUED);
-		sched_enqueue(in);
 		return;
 	}
 	in->pending = false;
@@ -486,7 +542,6 @@ service_done(struct instance *in, enum result res)
 	in->restarts++;
 	if (in->backoff_n++ == 0) {
 		set_state(in, JS_QUEUED);
-		sched_enqueue(in);
 		return;
 	}
 	set_state(in, JS_BACKOFF);
@@ -550,7 +605,6 @@ run_finish(struct instance *in)
 	in->t_state = 0;
 	in->stop_phase = STOP_NONE;
 	in->stop_result = RES_NONE;
-	sched_release(in);
 
 	switch (was) {
 	case JS_STARTING:
@@ -565,7 +619,6 @@ run_finish(struct instance *in)
 		else if (in->want == WANT_UP && !shutting_down(in)) {
 			in->restarts++;
 			set_state(in, JS_QUEUED);
-			sched_enqueue(in);
 		} else
 			set_state(in, is_task(in) ? JS_EXITED : JS_STOPPED);
 		break;
@@ -599,7 +652,6 @@ stop_idle(struct instance *in)
 	in->t_state = 0;
 	switch (in->state) {
 	case JS_QUEUED:
-		sched_dequeue(in);
 		record_result(in, RES_CANCELLED, "never started");
 		log_info("%s: cancelled before it started", in->name);
 		set_state(in, is_task(in) ? JS_EXITED : JS_STOPPED);
@@ -615,12 +667,27 @@ stop_idle(struct instance *in)
 	}
 }
 
-/* The one entry point of the machine. */
-void
-instance_event(struct instance *in, enum ievent ev, int arg)
+/* The shutdown's last resort: SIGKILL now, one grace, then stop waiting. */
+static void
+kill_now(struct instance *in)
 {
-	const struct job_config	*c = in->job->cfg;
+	if (in->state == JS_QUEUED)
+		instance_event(in, IE_STOP, 0);
+	if (!instance_active(in))
+		return;
+	in->d->d_ops->kill(in, SIGKILL, true);
+	in->d->d_ops->kill(in, SIGKILL, false);
+	in->rflags |= RUN_KILLED;
+	if (in->state != JS_STOPPING)
+		instance_event(in, IE_STOP, RES_CANCELLED);
+	in->stop_phase = STOP_KILLED;
+	set_deadline(in, now(in) + KILL_GRACE_MS);
+}
 
+/* Events that do not depend on the state, or not only; false for others. */
+static bool
+event_any_state(struct instance *in, enum ievent ev, int arg)
+{
 	switch (ev) {
 	case IE_START:
 		in->want = WANT_UP;
@@ -632,12 +699,10 @@ instance_event(struct instance *in, enum ievent ev, int arg)
 			in->backoff_n = 0;
 			in->t_state = 0;
 			set_state(in, JS_QUEUED);
-			sched_enqueue(in);
 			break;
 		case JS_BACKOFF:
 			in->t_state = 0;
 			set_state(in, JS_QUEUED);
-			sched_enqueue(in);
 			break;
 		case JS_STARTING:
 		case JS_RUNNING:
@@ -648,7 +713,7 @@ instance_event(struct instance *in, enum ievent ev, int arg)
 		default:
 			break;
 		}
-		return;
+		return true;
 	case IE_RESTART:
 		if (instance_active(in) && in->state != JS_STOPPING) {
 			in->want = WANT_UP;
@@ -657,35 +722,64 @@ instance_event(struct instance *in, enum ievent ev, int arg)
 			in->want = WANT_UP;
 		else
 			instance_event(in, IE_START, 0);
-		return;
+		return true;
 	case IE_STOP:
 		if (!instance_active(in)) {
 			stop_idle(in);
-			return;
+			return true;
 		}
 		in->want = WANT_DOWN;
 		in->pending = false;
 		if (in->state != JS_STOPPING)
 			stop_begin(in, arg ? (enum result)arg : RES_CANCELLED);
-		return;
+		return true;
 	case IE_MAIN_EXIT:
 		in->wstatus = arg;
 		in->main_exit = now(in);
 		main_exited(in);
-		return;
+		return true;
 	case IE_RUN_DONE:
 		run_finish(in);
-		return;
+		return true;
+	case IE_EXTEND:		/* EXTEND_TIMEOUT_USEC=: arg more ms to start */
+		if (in->state == JS_STARTING && now(in) + arg > in->t_state)
+			set_deadline(in, now(in) + arg);
+		return true;
+	case IE_KILL:
+		kill_now(in);
+		return true;
+	case IE_SHUTDOWN:	/* no new work: down, nothing pending */
+		in->want = WANT_DOWN;
+		in->pending = false;
+		if (!instance_active(in))
+			stop_idle(in);
+		return true;
 	default:
-		break;
+		return false;
 	}
+}
 
+/*
+ * The one entry point of the machine.  The bus is held: what the
+ * transition publishes is delivered once it is complete.
+ */
+void
+instance_event(struct instance *in, enum ievent ev, int arg)
+{
+	const struct job_config	*c = in->job->cfg;
+	struct bus		*b = in->d->d_bus;
+
+	bus_hold(b);
+	if (event_any_state(in, ev, arg)) {
+		bus_release(b);
+		return;
+	}
 	switch (in->state) {
 	case JS_QUEUED:
 		if (ev == IE_DISPATCH)
 			dispatch(in);
 		else if (ev == IE_DEP_FAILED) {
-			sched_dequeue(in);
+			/* the scheduler took it out of its queue */
 			record_result(in, RES_CANCELLED, in->dep_note);
 			log_warnx("%s: not started: %s", in->name, in->dep_note);
 			set_state(in, is_task(in) ? JS_EXITED : JS_STOPPED);
@@ -710,7 +804,6 @@ instance_event(struct instance *in, enum ievent ev, int arg)
 		if (ev == IE_TIMER) {
 			in->t_state = 0;
 			set_state(in, JS_QUEUED);
-			sched_enqueue(in);
 		} else
 			bad_event(in, ev);
 		break;
@@ -724,11 +817,11 @@ instance_event(struct instance *in, enum ievent ev, int arg)
 		if (ev == IE_TIMER) {	/* the next interval run is due */
 			in->t_state = 0;
 			set_state(in, JS_QUEUED);
-			sched_enqueue(in);
 		} else
 			bad_event(in, ev);
 		break;
 	default:
 		bad_event(in, ev);
 	}
+	bus_release(b);
 }

@@ -83,13 +83,8 @@ reap_all(struct drover *d)
 		if (pid == -1 || in == NULL)
 			continue;
 		pidmap_del(d, in);
-		in->rflags |= RUN_REAPED;
-		if (d->d_ops->tree_empty(in))
-			in->rflags |= RUN_TREE_GONE;
-		else
-			d->d_trees_pending = true;
-		instance_event(in, IE_MAIN_EXIT, status);
-		instance_run_flag(in, 0);
+		if (instance_reaped(in, status))
+			d->d_trees_pending = true;	/* its tree is left */
 	}
 	reap_check_trees(d);
 }

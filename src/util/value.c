@@ -7,6 +7,7 @@
  * around the value, as inih strips them anyway.  On failure nothing is
  * written to the outputs; where there is an err argument it receives a
  * malloc'd message saying what was expected (err may be NULL).
+ * String vectors are in strv.c, %(name)s interpolation in value_interp.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,22 +19,15 @@
 #include <strings.h>
 
 #include "value.h"
+#include "value_int.h"
 #include "xmalloc.h"
 
 #define BLANKS		" \t\n\r\f\v"
 #define DURATION_MAX	(INT64_MAX / 2)		/* ms; ~146 million years */
-#define FMT_MAX_WIDTH	64			/* %(x)64s: no huge padding */
 #define SIGNAL_MAX	64			/* Linux: _NSIG - 1 */
 
-/* A growing string for the splitters; p is NUL-terminated once non-NULL. */
-struct vbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
 /* Appends n bytes, doubling the buffer so long lines stay linear. */
-static void
+void
 vbuf_add(struct vbuf *b, const char *s, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
@@ -46,13 +40,13 @@ vbuf_add(struct vbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void
+void
 vbuf_addc(struct vbuf *b, char c)
 {
 	vbuf_add(b, &c, 1);
 }
 
-static void
+void
 vbuf_pad(struct vbuf *b, char c, size_t n)
 {
 	while (n-- > 0)
@@ -60,7 +54,7 @@ vbuf_pad(struct vbuf *b, char c, size_t n)
 }
 
 /* Hands the string over and resets the buffer; an empty word is "". */
-static char *
+char *
 vbuf_take(struct vbuf *b)
 {
 	char	*s;
@@ -71,7 +65,7 @@ vbuf_take(struct vbuf *b)
 	return s;
 }
 
-static void
+void
 vbuf_free(struct vbuf *b)
 {
 	free(b->p);
@@ -80,8 +74,8 @@ vbuf_free(struct vbuf *b)
 }
 
 /* Stores an error message if the caller wants one; always returns -1. */
-static int
-set_err(char **err, char *msg)
+int
+value_set_err(char **err, char *msg)
 {
 	if (err != NULL)
 		*err = msg;
@@ -116,127 +110,6 @@ trim_dup(const char *s)
 	while (len > 0 && is_blank(s[len - 1]))
 		len--;
 	return xstrndup(s, len);
-}
-
-/* --- string vectors ------------------------------------------------------ */
-
-char **
-strv_new(void)
-{
-	return xcalloc(1, sizeof(char *));
-}
-
-size_t
-strv_len(char *const *v)
-{
-	size_t	n = 0;
-
-	if (v != NULL) {
-		while (v[n] != NULL)
-			n++;
-	}
-	return n;
-}
-
-void
-strv_push_take(char ***vp, char *s)
-{
-	size_t	n = strv_len(*vp);
-
-	*vp = xreallocarray(*vp, n + 2, sizeof(char *));
-	(*vp)[n] = s;
-	(*vp)[n + 1] = NULL;
-}
-
-void
-strv_push(char ***vp, const char *s)
-{
-	strv_push_take(vp, xstrdup(s));
-}
-
-/*
- * strv_push_take() onto a vector of n strings that only this function grew
- * (from NULL or strv_new()): the array doubles whenever n + 1 is a power
- * of two, so a long vector is built in linear time, not quadratic.
- */
-void
-strv_append(char ***vp, size_t n, char *s)
-{
-	if ((n & (n + 1)) == 0)
-		*vp = xreallocarray(*vp, 2 * (n + 1), sizeof(char *));
-	(*vp)[n] = s;
-	(*vp)[n + 1] = NULL;
-}
-
-/* Deep copy; NULL stays NULL so "unset" survives a copy. */
-char **
-strv_dup(char *const *v)
-{
-	char	**copy;
-	size_t	  i, n;
-
-	if (v == NULL)
-		return NULL;
-	n = strv_len(v);
-	copy = xcalloc(n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		copy[i] = xstrdup(v[i]);
-	return copy;
-}
-
-/* Compares element by element; reload uses it, and there an unset list and
- * an empty one mean the same thing. */
-bool
-strv_eq(char *const *a, char *const *b)
-{
-	size_t	i, n;
-
-	if ((n = strv_len(a)) != strv_len(b))
-		return false;
-	for (i = 0; i < n; i++) {
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	}
-	return true;
-}
-
-bool
-strv_contains(char *const *v, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		if (strcmp(v[i], s) == 0)
-			return true;
-	}
-	return false;
-}
-
-void
-strv_free(char **v)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Joins with sep (NULL = nothing); always returns a malloc'd string. */
-char *
-strv_join(char *const *v, const char *sep)
-{
-	struct vbuf	b = { NULL, 0, 0 };
-	size_t		i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		if (i > 0 && sep != NULL)
-			vbuf_add(&b, sep, strlen(sep));
-		vbuf_add(&b, v[i], strlen(v[i]));
-	}
-	return vbuf_take(&b);
 }
 
 /* --- scalars ------------------------------------------------------------- */
@@ -721,7 +594,7 @@ value_argv(const char *s, char ***argvp, char **err)
 	if (why != NULL) {
 		vbuf_free(&w);
 		strv_free(v);
-		return set_err(err, xstrdup(why));
+		return value_set_err(err, xstrdup(why));
 	}
 	*argvp = v;
 	return 0;
@@ -767,7 +640,7 @@ env_value(const char **pp, const char *key, char **value, char **err)
 
 	if (q == '"' || q == '\'') {
 		if ((end = strchr(p + 1, q)) == NULL)
-			return set_err(err, xprintf("unterminated %s quote in "
+			return value_set_err(err, xprintf("unterminated %s quote in "
 			    "value of %s", q == '"' ? "double" : "single", key));
 		*value = xstrndup(p + 1, (size_t)(end - p - 1));
 		*pp = end + 1;
@@ -791,11 +664,11 @@ env_item(const char **pp, char **item, char **err)
 	q = skip_blanks(p + n);
 	if (*q != '=' || n == 0) {
 		n = strcspn(p, "," BLANKS);
-		return set_err(err, xprintf("expected KEY=value, not '%.*s'",
+		return value_set_err(err, xprintf("expected KEY=value, not '%.*s'",
 		    (int)n, p));
 	}
 	if (!env_name_valid(p, n))
-		return set_err(err, xprintf("invalid environment variable "
+		return value_set_err(err, xprintf("invalid environment variable "
 		    "name '%.*s'", (int)n, p));
 	key = xstrndup(p, n);
 	q = env_value_start(q + 1);
@@ -805,7 +678,7 @@ env_item(const char **pp, char **item, char **err)
 	}
 	q = skip_blanks(q);
 	if (*q != ',' && *q != '\0') {
-		set_err(err, xprintf("expected ',' after the value of %s",
+		value_set_err(err, xprintf("expected ',' after the value of %s",
 		    key));
 		free(key);
 		free(value);
@@ -856,204 +729,6 @@ value_env(const char *s, char ***kvp, char **err)
 		env_set(&v, item);
 	}
 	*kvp = v;
-	return 0;
-}
-
-/* --- %(name)s interpolation ---------------------------------------------- */
-
-struct interp_spec {
-	char	*name;
-	bool	 left;		/* '-' */
-	bool	 zero;		/* '0' */
-	char	 sign;		/* '+', ' ' or 0 */
-	int	 width;
-	int	 prec;		/* -1: none */
-	char	 conv;		/* 's' or 'd' */
-};
-
-/* A width or precision, bounded so "%(x)999999999s" cannot allocate. */
-static int
-interp_number(const char **pp, int *out)
-{
-	const char	*p = *pp;
-	int		 n = 0;
-
-	for (; isdigit((unsigned char)*p); p++) {
-		n = n * 10 + (*p - '0');
-		if (n > FMT_MAX_WIDTH)
-			return -1;
-	}
-	*out = n;
-	*pp = p;
-	return 0;
-}
-
-/* Parses "%(name)<flags><width>[.prec]<conv>" as Python's % operator does;
- * *pp is on the '%' and ends past the conversion. */
-static int
-interp_parse(const char **pp, struct interp_spec *sp, char **err)
-{
-	const char	*p = *pp + 2, *end;
-	bool		 bad;
-
-	memset(sp, 0, sizeof(*sp));
-	sp->prec = -1;
-	if ((end = strchr(p, ')')) == NULL)
-		return set_err(err, xstrdup("missing ')' after '%('"));
-	if (end == p)
-		return set_err(err, xstrdup("empty interpolation name '%()'"));
-	sp->name = xstrndup(p, (size_t)(end - p));
-	for (p = end + 1; *p != '\0' && strchr("-0+ #", *p) != NULL; p++) {
-		if (*p == '-')
-			sp->left = true;
-		else if (*p == '0')
-			sp->zero = true;
-		else if (*p == '+' || (*p == ' ' && sp->sign == 0))
-			sp->sign = *p;
-	}
-	bad = interp_number(&p, &sp->width) != 0;
-	if (!bad && *p == '.') {
-		p++;
-		bad = interp_number(&p, &sp->prec) != 0;
-	}
-	if (bad) {
-		set_err(err, xprintf("interpolation width of '%s' too large "
-		    "(max %d)", sp->name, FMT_MAX_WIDTH));
-		goto fail;
-	}
-	if (*p == 'h' || *p == 'l' || *p == 'L')
-		p++;				/* Python ignores these */
-	if (*p == 'i' || *p == 'u')
-		sp->conv = 'd';
-	else if (*p == 's' || *p == 'd')
-		sp->conv = *p;
-	else {
-		set_err(err, xprintf("expected s or d after '%%(%s)'",
-		    sp->name));
-		goto fail;
-	}
-	*pp = p + 1;
-	return 0;
-fail:
-	free(sp->name);
-	sp->name = NULL;
-	return -1;
-}
-
-/* %s: precision truncates, width pads with blanks ('0' is ignored, as in
- * Python). */
-static void
-interp_str(struct vbuf *b, const struct interp_spec *sp, const char *val)
-{
-	size_t	n = strlen(val), pad;
-
-	if (sp->prec >= 0 && n > (size_t)sp->prec)
-		n = (size_t)sp->prec;
-	pad = (size_t)sp->width > n ? (size_t)sp->width - n : 0;
-	if (!sp->left)
-		vbuf_pad(b, ' ', pad);
-	vbuf_add(b, val, n);
-	if (sp->left)
-		vbuf_pad(b, ' ', pad);
-}
-
-/* %d by hand rather than through a built format string; Python's rules:
- * '0' pads after the sign even with a precision, '-' wins over '0'. */
-static int
-interp_int(struct vbuf *b, const struct interp_spec *sp, const char *val,
-    char **err)
-{
-	char		 digits[32], sign = sp->sign;
-	const char	*p = val;
-	long long	 n;
-	size_t		 nd, zeros, len, pad;
-
-	if (*p == '-' || *p == '+')
-		p++;
-	if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
-		goto bad;
-	errno = 0;
-	n = strtoll(val, NULL, 10);
-	if (errno == ERANGE)
-		goto bad;
-	if (n < 0)
-		sign = '-';
-	nd = (size_t)snprintf(digits, sizeof(digits), "%llu",
-	    n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n);
-	zeros = sp->prec >= 0 && (size_t)sp->prec > nd ?
-	    (size_t)sp->prec - nd : 0;
-	len = (sign != 0) + zeros + nd;
-	pad = (size_t)sp->width > len ? (size_t)sp->width - len : 0;
-	if (!sp->left && !sp->zero)
-		vbuf_pad(b, ' ', pad);
-	if (sign != 0)
-		vbuf_addc(b, sign);
-	if (!sp->left && sp->zero)
-		zeros += pad;
-	vbuf_pad(b, '0', zeros);
-	vbuf_add(b, digits, nd);
-	if (sp->left)
-		vbuf_pad(b, ' ', pad);
-	return 0;
-bad:
-	return set_err(err, xprintf("value of '%s' is not an integer: '%s'",
-	    sp->name, val));
-}
-
-/* One %(name)X at *pp, appended to b. */
-static int
-interp_one(const char **pp, value_lookup_fn lookup, void *arg,
-    struct vbuf *b, char **err)
-{
-	struct interp_spec	 sp;
-	const char		*val;
-	int			 ret = 0;
-
-	if (interp_parse(pp, &sp, err) != 0)
-		return -1;
-	val = lookup != NULL ? lookup(sp.name, arg) : NULL;
-	if (val == NULL)
-		ret = set_err(err, xprintf("unknown interpolation name '%s'",
-		    sp.name));
-	else if (sp.conv == 's')
-		interp_str(b, &sp, val);
-	else
-		ret = interp_int(b, &sp, val, err);
-	free(sp.name);
-	return ret;
-}
-
-/*
- * Expands %(name)s and %(name)d and turns %% into %.  A '%' followed by
- * anything else is kept as it is: supervisord would refuse the whole value,
- * but a stray '%' in a command ("date +%s") is far more often meant
- * literally than a typo, and an unknown %(name) is still an error.
- */
-int
-value_interpolate(const char *s, value_lookup_fn lookup, void *arg,
-    char **out, char **err)
-{
-	struct vbuf	 b = { NULL, 0, 0 };
-	const char	*p = s;
-	size_t		 n;
-
-	while (*p != '\0') {
-		n = strcspn(p, "%");
-		vbuf_add(&b, p, n);
-		p += n;
-		if (*p == '\0')
-			break;
-		if (p[1] == '(') {
-			if (interp_one(&p, lookup, arg, &b, err) != 0) {
-				vbuf_free(&b);
-				return -1;
-			}
-		} else {
-			vbuf_addc(&b, '%');
-			p += p[1] == '%' ? 2 : 1;
-		}
-	}
-	*out = vbuf_take(&b);
 	return 0;
 }
 

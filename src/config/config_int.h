@@ -102,12 +102,15 @@ struct loader {
 	int			 ninclsects;
 };
 
-/* config.c */
+/* config_sect.c */
 bool		 sect_is_own(enum sect_type);
 struct rsect	*sect_open(struct loader *, struct cfile *, int line,
 		    const char *header);
 struct rkey	*sect_add_key(struct loader *, struct rsect *, struct cfile *,
 		    int line, const char *key, const char *value);
+
+/* config_util.c (the bottom: calls nothing above) */
+int		 sect_key_index(const struct rsect *, const char *);	/* or -1 */
 const struct rkey *sect_key(const struct rsect *, const char *);
 char		*config_path(const struct cfile *, const char *);
 void		 key_error(struct loader *, const struct rkey *,

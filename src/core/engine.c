@@ -1,6 +1,8 @@
 /*
- * engine.c: the job table built from a config, the pid map, status lines,
- * and the checks that follow every state change (READY=1, --once).
+ * engine.c: the job table built from a config (and rebuilt by reload.c),
+ * the pid map, lookups by name, and starting jobs.  Above job.c, below
+ * everything that looks jobs up; what happens after a change is the
+ * conductor's (conductor.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "bus.h"
 #include "drover.h"
 #include "log.h"
 #include "names.h"
@@ -29,6 +32,7 @@ engine_init(struct drover *d, const struct engine_ops *ops)
 	d->d_notify_fd = -1;
 	d->d_pidmap_size = PIDMAP_MIN;
 	d->d_pidmap = xcalloc(d->d_pidmap_size, sizeof(*d->d_pidmap));
+	d->d_bus = bus_new();
 }
 
 static size_t
@@ -192,7 +196,8 @@ instance_new(struct drover *d, struct job *j, int idx)
 	in->idx = idx;
 	in->pc = &j->cfg->procs[idx];
 	in->name = in->pc->name;
-	in->state = JS_STOPPED;
+	/* STOPPED from xcalloc(): only job.c writes a state */
+	_Static_assert(JS_STOPPED == 0, "a new instance is STOPPED");
 	in->out.fd = in->err.fd = -1;
 	in->out.in = in->err.in = in;
 	in->err.is_err = true;
@@ -315,8 +320,7 @@ engine_autostart(struct drover *d)
 		start_sorted(v, n);
 	free(v);
 	d->d_started = true;
-	engine_check_ready(d);
-	engine_check_once(d);
+	bus_set_phase(d->d_bus, DP_STARTED);
 }
 
 /* Start every instance of one job (reload: added or replaced). */
@@ -332,6 +336,7 @@ engine_start_job(struct job *j)
 static void
 instance_free(struct instance *in)
 {
+	bus_forget(in->d->d_bus, in);
 	if (in->ev_timer != NULL)
 		event_free(in->ev_timer);
 	cgroup_remove(in);
@@ -380,6 +385,8 @@ engine_free_jobs(struct drover *d)
 	d->d_ngroups = 0;
 	free(d->d_pidmap);
 	d->d_pidmap = NULL;
+	bus_free(d->d_bus);
+	d->d_bus = NULL;
 }
 
 /* No instance of the job is running or about to run. */
@@ -413,159 +420,4 @@ job_cleanup_finished(const struct job *j)
 		if (!j->inst[i]->sd_started || !instance_quiet(j->inst[i]))
 			return false;
 	return true;
-}
-
-/* "web RUNNING pid 1234, uptime 0:10:02, restarts 0, last ok". */
-void
-engine_status_line(struct instance *in, char *buf, size_t sz)
-{
-	int64_t		 now = in->d->d_ops->now();
-	char		 up[64], extra[128] = "";
-	const char	*why;
-	bool		 failed;
-
-	if (in->state == JS_STOPPING)
-		snprintf(extra, sizeof(extra), ", stopping for %llds, %s in "
-		    "%llds", (long long)(now - in->state_since) / 1000,
-		    in->stop_phase == STOP_SIGNALLED ? "SIGKILL" : "give up",
-		    (long long)((in->t_state > now ? in->t_state - now : 0) +
-		    999) / 1000);
-	else if (in->state == JS_QUEUED && in->qwhere == Q_WAITING &&
-	    !sched_deps_ok(in, &why, &failed))
-		snprintf(extra, sizeof(extra), ", waiting for %s", why);
-	else if ((in->state == JS_BACKOFF || in->state == JS_EXITED) &&
-	    in->t_state > 0)
-		snprintf(extra, sizeof(extra), ", next run in %llds",
-		    (long long)((in->t_state - now + 999) / 1000));
-	if (instance_active(in)) {
-		value_uptime_fmt(now - in->run_start, up, sizeof(up));
-		snprintf(buf, sz, "%-20s %-9s pid %ld, uptime %s, restarts "
-		    "%d, last %s%s", in->name, jstate_names[in->state],
-		    (long)in->pid, up, in->restarts,
-		    result_names[in->last.result], extra);
-	} else
-		snprintf(buf, sz, "%-20s %-9s restarts %d, last %s%s%s%s%s",
-		    in->name, jstate_names[in->state], in->restarts,
-		    result_names[in->last.result], in->last.note[0] ? " (" :
-		    "", in->last.note, in->last.note[0] ? ")" : "", extra);
-}
-
-/* SIGUSR1: one line per instance. */
-void
-engine_dump_status(struct drover *d)
-{
-	char	line[512];
-	int	i, j;
-
-	log_notice("status: %d jobs, %d runs in progress%s", d->d_njobs,
-	    d->d_nactive, d->d_sd_phase != SD_NONE ? ", shutting down" : "");
-	for (i = 0; i < d->d_njobs; i++) {
-		for (j = 0; j < d->d_jobs[i]->ninst; j++) {
-			engine_status_line(d->d_jobs[i]->inst[j], line,
-			    sizeof(line));
-			log_notice("status: %s", line);
-		}
-	}
-}
-
-/* The checks that look at every job, once the changes settle. */
-static void
-engine_settle(struct drover *d)
-{
-	engine_check_ready(d);
-	engine_check_once(d);
-	if (d->d_sd_phase != SD_NONE)
-		shutdown_step(d);
-	reload_changed(d);
-}
-
-static void
-settle_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct drover	*d = arg;
-
-	d->d_settle_pending = false;
-	engine_settle(d);
-}
-
-/*
- * After a state change: the whole-table checks run once per pass of the
- * loop, however many instances changed in it (a shutdown of N services
- * would otherwise re-plan N times over N instances).  Without a loop (the
- * unit tests) they run at once.
- */
-void
-engine_after_change(struct drover *d)
-{
-	if (d->d_base == NULL) {
-		engine_settle(d);
-		return;
-	}
-	if (d->d_settle_pending)
-		return;
-	if (d->d_settle_ev == NULL &&
-	    (d->d_settle_ev = event_new(d->d_base, -1, 0, settle_cb, d)) == NULL)
-		fatalx("event_new");
-	d->d_settle_pending = true;
-	event_active(d->d_settle_ev, 0, 0);
-}
-
-/* READY=1 once every autostart service is RUNNING or FATAL. */
-void
-engine_check_ready(struct drover *d)
-{
-	struct instance	*in;
-	int		 i, j;
-
-	if (d->d_ready_sent || d->d_sd_phase != SD_NONE || !d->d_started)
-		return;
-	for (i = 0; i < d->d_njobs; i++) {
-		if (d->d_jobs[i]->cfg->kind != JOB_SERVICE ||
-		    !d->d_jobs[i]->cfg->autostart)
-			continue;
-		for (j = 0; j < d->d_jobs[i]->ninst; j++) {
-			in = d->d_jobs[i]->inst[j];
-			/* STOPPED after autostart: a dependency failed */
-			if (in->state != JS_RUNNING && in->state != JS_FATAL &&
-			    in->state != JS_EXITED && in->state != JS_STOPPED)
-				return;
-		}
-	}
-	d->d_ready_sent = true;
-	notify_ready(d);
-}
-
-/*
- * --once: shut down when no task is running or can run again.  The walk
- * starts at the instance that stopped the last one and goes round once:
- * while tasks run, that one is usually still busy and the check costs a
- * single look, not one per instance.
- */
-void
-engine_check_once(struct drover *d)
-{
-	struct job	*j;
-	int		 i, k, n, total = 0;
-
-	if (!d->d_once || d->d_sd_phase != SD_NONE || !d->d_started)
-		return;
-	for (i = 0; i < d->d_njobs; i++)
-		total += d->d_jobs[i]->ninst;
-	if (d->d_once_job >= d->d_njobs)
-		d->d_once_job = d->d_once_inst = 0;
-	i = d->d_once_job;
-	k = d->d_once_inst;
-	for (n = 0; n < total; n++, k++) {
-		while (k >= d->d_jobs[i]->ninst) {
-			i = (i + 1) % d->d_njobs;
-			k = 0;
-		}
-		j = d->d_jobs[i];
-		if (j->cfg->kind == JOB_TASK && !instance_settled(j->inst[k])) {
-			d->d_once_job = i;
-			d->d_once_inst = k;
-			return;
-		}
-	}
-	shutdown_begin(d, "--once: every task has finished");
 }

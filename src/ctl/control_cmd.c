@@ -69,24 +69,11 @@ static const char *const sd_phase_names[] = {
 
 /* --- JSON helpers --------------------------------------------------------- */
 
-/* A JSON string; bytes that are not UTF-8 become '?'. */
+/* A JSON string; bytes that are not UTF-8 become '?' (control_proto.c). */
 static json_t *
 jstr(const char *s)
 {
-	json_t	*j;
-	char	*c, *p;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	c = xstrdup(s);
-	for (p = c; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(c);
-	free(c);
-	return j;
+	return ctl_json_str(s);
 }
 
 static json_t *
@@ -101,44 +88,6 @@ jset(json_t *o, const char *key, json_t *v)
 	json_object_set_new(o, key, v != NULL ? v : json_null());
 }
 
-static json_t *
-reply_new(const struct ctl_request *r, bool ok)
-{
-	json_t	*o = json_object();
-
-	jset(o, "ok", json_boolean(ok));
-	if (r != NULL && r->cr_cmd != NULL)
-		jset(o, "cmd", jstr(r->cr_cmd));
-	if (r != NULL && r->cr_id != NULL)
-		json_object_set(o, "id", r->cr_id);
-	return o;
-}
-
-static json_t * __attribute__((format(printf, 3, 0)))
-reply_verror(const struct ctl_request *r, const char *code, const char *fmt,
-    va_list ap)
-{
-	json_t	*o = reply_new(r, false);
-	char	 msg[512];
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	jset(o, "error", jstr(code));
-	jset(o, "message", jstr(msg));
-	return o;
-}
-
-json_t *
-ctl_reply_error(const char *code, const char *fmt, ...)
-{
-	va_list	 ap;
-	json_t	*o;
-
-	va_start(ap, fmt);
-	o = reply_verror(NULL, code, fmt, ap);
-	va_end(ap);
-	return o;
-}
-
 /* A failed reply to request r, logged with the peer. */
 static json_t * __attribute__((format(printf, 4, 5)))
 reply_fail(struct ctl_conn *cc, const struct ctl_request *r, const char *code,
@@ -148,7 +97,7 @@ reply_fail(struct ctl_conn *cc, const struct ctl_request *r, const char *code,
 	json_t	*o;
 
 	va_start(ap, fmt);
-	o = reply_verror(r, code, fmt, ap);
+	o = ctl_reply_verror(r, code, fmt, ap);
 	va_end(ap);
 	log_info("control: uid %u pid %ld: %s: %s", (unsigned)cc->cc_uid,
 	    (long)cc->cc_pid, code,
@@ -595,7 +544,7 @@ wait_reply(struct ctl_wait *w, enum wait_why why)
 }
 
 /* Has the wait settled (or must it end)?  If so, reply and say true. */
-bool
+static bool
 ctl_wait_check(struct ctl_wait *w, enum wait_why why)
 {
 	struct drover	*d = w->w_conn->cc_ctl->c_d;
@@ -616,7 +565,7 @@ ctl_wait_check(struct ctl_wait *w, enum wait_why why)
 	return true;
 }
 
-void
+static void
 ctl_wait_free(struct ctl_wait *w)
 {
 	if (w->w_timer != NULL)
@@ -639,7 +588,7 @@ wait_or_reply(struct ctl_conn *cc, struct ctl_request *r, struct ivec *v,
 	w->w_conn = cc;
 	w->w_kind = kind;
 	w->w_bound = bound;
-	w->w_reply = reply_new(r, true);
+	w->w_reply = ctl_reply_new(r, true);
 	w->w_names = strv_new();
 	for (i = 0; i < v->n; i++)
 		strv_push(&w->w_names, v->v[i]->name);
@@ -713,7 +662,7 @@ cmd_status(struct ctl_conn *cc, struct ctl_request *r)
 		free(v.v);
 		return o;
 	}
-	o = reply_new(r, true);
+	o = ctl_reply_new(r, true);
 	jset(o, "drover", drover_json(d));
 	jset(o, "instances", instances_json(d, &v));
 	free(v.v);
@@ -808,7 +757,7 @@ cmd_signal(struct ctl_conn *cc, struct ctl_request *r)
 		o = reply_fail(cc, r, CTL_E_FAILED, "%s: not running",
 		    r->cr_args[0]);
 	else {
-		o = reply_new(r, true);
+		o = ctl_reply_new(r, true);
 		jset(o, "message", jstr(sent));
 		log_info("control: sent %s to %s", value_signal_name(sig),
 		    sent);
@@ -827,7 +776,7 @@ cmd_reload(struct ctl_conn *cc, struct ctl_request *r)
 	if (reload_request(cc->cc_ctl->c_d, err, sizeof(err)) == -1)
 		return reply_fail(cc, r, CTL_E_FAILED, "%s", err[0] != '\0' ?
 		    err : "reload failed");
-	o = reply_new(r, true);
+	o = ctl_reply_new(r, true);
 	jset(o, "message", jstr("configuration reloaded"));
 	return o;
 }
@@ -836,7 +785,7 @@ static json_t *
 cmd_shutdown(struct ctl_conn *cc, struct ctl_request *r)
 {
 	struct drover	*d = cc->cc_ctl->c_d;
-	json_t		*o = reply_new(r, true);
+	json_t		*o = ctl_reply_new(r, true);
 
 	if (d->d_sd_phase != SD_NONE) {
 		jset(o, "message", jstr("already shutting down"));
@@ -850,7 +799,7 @@ cmd_shutdown(struct ctl_conn *cc, struct ctl_request *r)
 static json_t *
 cmd_version(struct ctl_conn *cc, struct ctl_request *r)
 {
-	json_t	*o = reply_new(r, true);
+	json_t	*o = ctl_reply_new(r, true);
 
 	jset(o, "version", jstr(PACKAGE_VERSION));
 	jset(o, "pid", json_integer(getpid()));
@@ -889,7 +838,7 @@ dispatch(struct ctl_conn *cc, struct ctl_request *r)
 }
 
 /* One request line: decode, run, reply (or begin a wait). */
-void
+static void
 ctl_cmd_line(struct ctl_conn *cc, const char *line, size_t len)
 {
 	struct ctl_request	 r;
@@ -909,4 +858,20 @@ ctl_cmd_line(struct ctl_conn *cc, const char *line, size_t len)
 	if (reply != NULL)
 		ctl_conn_reply(cc, reply);
 	ctl_request_free(&r);
+}
+
+static const struct ctl_commands cmd_iface = {
+	.line = ctl_cmd_line,
+	.wait_check = ctl_wait_check,
+	.wait_free = ctl_wait_free,
+};
+
+/*
+ * Create the control socket (path: -s, else [drover] socket; NULL: none)
+ * and serve these commands on it.  -1 when a live drover holds it.
+ */
+int
+control_init(struct drover *d, const char *path)
+{
+	return ctl_listen(d, path, &cmd_iface);
 }

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 #include <systemd/sd-journal.h>
 
+#include "bus.h"
 #include "drover.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -250,10 +251,28 @@ output_fini(struct drover *d)
 	log_flush_blocking();
 }
 
+/* A line for whoever subscribes to BUS_OUTPUT (nobody: no cost). */
+static void
+publish_line(struct outstream *os, const char *line, size_t len)
+{
+	struct instance		*in = os->in;
+	struct bus_event	 ev = { .type = BUS_OUTPUT, .in = in,
+				    .job = in->job };
+
+	if (!bus_wants(in->d->d_bus, BUS_OUTPUT))
+		return;
+	ev.out.line = line;
+	ev.out.len = len;
+	ev.out.is_err = os->is_err;
+	bus_publish(in->d->d_bus, &ev);
+}
+
 static void
 emit_line(struct outstream *os, const char *line, size_t len)
 {
 	struct instance	*in = os->in;
+
+	publish_line(os, line, len);
 
 	while (len > OUTPUT_MAX_LINE) {
 		log_job_line(in->job->cfg->name, in->name, in->pc->num,

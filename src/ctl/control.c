@@ -31,8 +31,10 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "bus.h"
 #include "control.h"
 #include "control_int.h"
+#include "control_proto.h"
 #include "drover.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -333,7 +335,7 @@ conn_free(struct ctl_conn *cc)
 	struct control	*ctl = cc->cc_ctl;
 
 	if (cc->cc_wait != NULL) {
-		ctl_wait_free(cc->cc_wait);
+		cc->cc_ctl->c_cmds->wait_free(cc->cc_wait);
 		ctl->c_nwaits--;
 	}
 	TAILQ_REMOVE(&ctl->c_conns, cc, cc_entry);
@@ -408,7 +410,7 @@ conn_process(struct ctl_conn *cc)
 		evbuffer_remove(in, line, len);
 		evbuffer_drain(in, eol_len);
 		line[len] = '\0';
-		ctl_cmd_line(cc, line, len);
+		cc->cc_ctl->c_cmds->line(cc, line, len);
 		free(line);
 	}
 	if (cc->cc_eof && cc->cc_wait == NULL && !cc->cc_closing)
@@ -436,7 +438,7 @@ wait_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ctl_conn	*cc = arg;
 
-	ctl_wait_check(cc->cc_wait, WAIT_TIMEOUT);
+	cc->cc_ctl->c_cmds->wait_check(cc->cc_wait, WAIT_TIMEOUT);
 	ctl_conn_wait_end(cc);
 }
 
@@ -463,7 +465,7 @@ ctl_conn_wait_end(struct ctl_conn *cc)
 {
 	struct timeval	idle = ms_tv(CONTROL_IDLE_MS);
 
-	ctl_wait_free(cc->cc_wait);
+	cc->cc_ctl->c_cmds->wait_free(cc->cc_wait);
 	cc->cc_wait = NULL;
 	cc->cc_ctl->c_nwaits--;
 	bufferevent_set_timeouts(cc->cc_bev, &idle, &idle);
@@ -479,19 +481,23 @@ recheck_cb(evutil_socket_t fd, short ev, void *arg)
 
 	for (cc = TAILQ_FIRST(&ctl->c_conns); cc != NULL; cc = next) {
 		next = TAILQ_NEXT(cc, cc_entry);
-		if (cc->cc_wait != NULL && ctl_wait_check(cc->cc_wait,
+		if (cc->cc_wait != NULL && ctl->c_cmds->wait_check(cc->cc_wait,
 		    WAIT_CHANGED))
 			ctl_conn_wait_end(cc);
 	}
 }
 
-/* An instance changed state: look at the waits soon (cheap if none). */
-void
-control_changed(struct drover *d)
+/*
+ * An instance changed state: look at the waits soon (cheap if none).  The
+ * bus delivers this after the scheduler and the conductor have acted on
+ * the change (bus.h), and the check itself runs from the loop.
+ */
+static void
+control_bus_cb(const struct bus_event *ev, void *arg)
 {
-	struct control	*ctl = d->d_control;
+	struct control	*ctl = arg;
 
-	if (ctl != NULL && ctl->c_nwaits > 0)
+	if (ctl->c_nwaits > 0)
 		event_active(ctl->c_recheck, EV_TIMEOUT, 1);
 }
 
@@ -581,7 +587,7 @@ control_listen(struct drover *d, struct control *ctl)
  * leaves drover running without a socket, which it logs.
  */
 int
-control_init(struct drover *d, const char *path)
+ctl_listen(struct drover *d, const char *path, const struct ctl_commands *cmds)
 {
 	const struct config	*conf = d->d_conf;
 	struct control		*ctl;
@@ -607,6 +613,7 @@ control_init(struct drover *d, const char *path)
 		log_info("control socket %s: replacing a stale socket", path);
 	ctl = xcalloc(1, sizeof(*ctl));
 	ctl->c_d = d;
+	ctl->c_cmds = cmds;
 	ctl->c_reserve = -1;
 	ctl->c_has_group = conf->socket_group != NULL;
 	ctl->c_gid = conf->socket_gid;
@@ -619,6 +626,8 @@ control_init(struct drover *d, const char *path)
 	}
 	ctl->c_path = xstrdup(path);
 	control_listen(d, ctl);
+	bus_subscribe(d->d_bus, BUS_PRIO_CONTROL, BUS_MASK(BUS_STATE),
+	    control_bus_cb, ctl);
 	d->d_control = ctl;
 	d->d_socket_path = ctl->c_path;
 	log_info("control socket %s (mode %04o%s%s)", path,
@@ -653,10 +662,11 @@ control_fini(struct drover *d)
 		return;
 	while ((cc = TAILQ_FIRST(&ctl->c_conns)) != NULL) {
 		if (cc->cc_wait != NULL)
-			ctl_wait_check(cc->cc_wait, WAIT_EXIT);
+			ctl->c_cmds->wait_check(cc->cc_wait, WAIT_EXIT);
 		conn_flush(cc);
 		conn_free(cc);
 	}
+	bus_unsubscribe(d->d_bus, control_bus_cb, ctl);
 	event_free(ctl->c_ev);
 	event_free(ctl->c_pause);
 	event_free(ctl->c_recheck);

@@ -1,6 +1,7 @@
 /*
  * control_int.h: between control.c (the socket, connections, limits) and
- * control_cmd.c (requests, names, replies, waits).  Not for other modules.
+ * control_cmd.c (requests, names, replies, waits), which sits above it and
+ * meets it at struct ctl_commands.  Not for other modules.
  */
 #ifndef DROVER_CONTROL_INT_H
 #define DROVER_CONTROL_INT_H
@@ -43,6 +44,7 @@ struct ctl_conn {
 
 struct control {
 	struct drover	*c_d;
+	const struct ctl_commands *c_cmds;
 	int		 c_fd;
 	struct event	*c_ev;		/* listener */
 	struct event	*c_pause;	/* accept paused (EMFILE) */
@@ -60,17 +62,24 @@ struct control {
 	bool		 c_warned_nofile;	/* EMFILE logged */
 };
 
-/* control.c */
+/*
+ * The one interface between the two: control_cmd.c hands these to
+ * ctl_listen(), control.c calls them and nothing else of control_cmd.c.
+ */
+struct ctl_commands {
+	/* one request line: reply with ctl_conn_reply(), or begin a wait */
+	void	(*line)(struct ctl_conn *, const char *, size_t);
+	/* look at a wait; true once it has replied (ctl_conn_wait_end()) */
+	bool	(*wait_check)(struct ctl_wait *, enum wait_why);
+	void	(*wait_free)(struct ctl_wait *);
+};
+
+/* control.c: what control_cmd.c may call */
+int	 ctl_listen(struct drover *, const char *path,
+	    const struct ctl_commands *);
 void	 ctl_conn_reply(struct ctl_conn *, json_t *);	/* steals */
 void	 ctl_conn_wait_begin(struct ctl_conn *, struct ctl_wait *,
 	    int64_t bound_ms);
 void	 ctl_conn_wait_end(struct ctl_conn *);
-
-/* control_cmd.c */
-void	 ctl_cmd_line(struct ctl_conn *, const char *, size_t);
-bool	 ctl_wait_check(struct ctl_wait *, enum wait_why);
-void	 ctl_wait_free(struct ctl_wait *);
-json_t	*ctl_reply_error(const char *code, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
 
 #endif

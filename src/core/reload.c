@@ -14,6 +14,11 @@
  * - removed: stopped and retired; added: created and started.
  * Retired jobs keep their old config alive until they are freed, which
  * happens from a deferred event, never inside a state change.
+ *
+ * The bus is held while the table is rebuilt: what the stops and starts
+ * publish, and the BUS_JOB events (added, removed, changed), are delivered
+ * once the new table is whole.  The life cycle shows DP_RELOADING
+ * meanwhile.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus.h"
 #include "drover.h"
 #include "log.h"
 #include "names.h"
@@ -101,6 +107,14 @@ adopt_config(struct job *j, struct job_config *c)
 		j->inst[i]->pc = &c->procs[i];
 		j->inst[i]->name = c->procs[i].name;
 	}
+}
+
+static void
+publish_job(struct drover *d, struct job *j, enum bus_job what)
+{
+	struct bus_event	ev = { .type = BUS_JOB, .job = j, .jb = what };
+
+	bus_publish(d->d_bus, &ev);
 }
 
 static void
@@ -202,6 +216,31 @@ take_old(struct job **old, const struct names *names, const char *name)
 	return o;
 }
 
+/*
+ * The old jobs the new config does not name are retired; they stay in the
+ * table, after the new ones, until they are quiet.  How many were retired.
+ */
+static int
+retire_rest(struct drover *d, struct job **old, int nold,
+    struct retired_conf *rc)
+{
+	int	k, n = 0;
+
+	for (k = 0; k < nold; k++) {
+		if (old[k] == NULL)
+			continue;
+		if (!old[k]->removed) {
+			log_info("reload: %s removed, stopping it",
+			    old[k]->cfg->name);
+			retire(d, old[k], rc);
+			publish_job(d, old[k], BJ_REMOVED);
+			n++;
+		}
+		d->d_jobs[d->d_njobs++] = old[k];
+	}
+	return n;
+}
+
 /* Apply a valid new config by difference. */
 static void
 apply(struct drover *d, struct config *nc)
@@ -248,24 +287,16 @@ apply(struct drover *d, struct config *nc)
 			    nc->jobs[i]->kind != JOB_CLEANUP);
 			retire(d, o, rc);
 			d->d_jobs[d->d_njobs++] = o;
+			publish_job(d, nj, BJ_CHANGED);
 			nchanged++;
 		} else {
 			log_info("reload: %s added", nj->cfg->name);
+			publish_job(d, nj, BJ_ADDED);
 			if (nj->cfg->autostart && nj->cfg->kind != JOB_CLEANUP)
 				added[nadded++] = nj;
 		}
 	}
-	for (k = 0; k < nold; k++) {
-		if (old[k] == NULL)
-			continue;
-		if (!old[k]->removed) {
-			log_info("reload: %s removed, stopping it",
-			    old[k]->cfg->name);
-			retire(d, old[k], rc);
-			nremoved++;
-		}
-		d->d_jobs[d->d_njobs++] = old[k];
-	}
+	nremoved = retire_rest(d, old, nold, rc);
 	names_free(groups);
 	names_free(oldnames);	/* its names are in the old config */
 	free(old);
@@ -294,6 +325,7 @@ reload_request(struct drover *d, char *err, size_t errsz)
 	struct config_env	 env;
 	struct diag		 dg;
 	struct config		*nc;
+	enum dphase		 phase;
 	int			 i;
 
 	if (d->d_sd_phase != SD_NONE) {
@@ -331,7 +363,12 @@ reload_request(struct drover *d, char *err, size_t errsz)
 	if (d->d_reload_ev == NULL && d->d_base != NULL)
 		d->d_reload_ev = event_new(d->d_base, -1, 0, reload_progress_cb,
 		    d);
+	phase = bus_phase(d->d_bus);
+	bus_set_phase(d->d_bus, DP_RELOADING);
+	bus_hold(d->d_bus);
 	apply(d, nc);
+	bus_release(d->d_bus);
+	bus_set_phase(d->d_bus, phase);
 	notify_ready_again(d);
 	return 0;
 }

@@ -5,6 +5,8 @@
  * jobs is checked here: the bytes, the JSON, the members' types, the
  * command, its number of arguments and the signal of "signal".  What
  * remains for control_cmd.c (names, shutdown refusals) needs the daemon.
+ * The envelope of every reply is built here too, for control.c and
+ * control_cmd.c alike.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -137,4 +139,71 @@ ctl_request_free(struct ctl_request *r)
 	r->cr_json = NULL;
 	r->cr_cmd = NULL;
 	r->cr_id = NULL;
+}
+
+/* --- replies ------------------------------------------------------------ */
+
+static void
+jset(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new(o, key, v != NULL ? v : json_null());
+}
+
+/* A JSON string; bytes that are not UTF-8 become '?'. */
+json_t *
+ctl_json_str(const char *s)
+{
+	json_t	*j;
+	char	*c, *p;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	c = xstrdup(s);
+	for (p = c; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
+/* The envelope of a reply: ok, and the request's cmd and id if known. */
+json_t *
+ctl_reply_new(const struct ctl_request *r, bool ok)
+{
+	json_t	*o = json_object();
+
+	jset(o, "ok", json_boolean(ok));
+	if (r != NULL && r->cr_cmd != NULL)
+		jset(o, "cmd", ctl_json_str(r->cr_cmd));
+	if (r != NULL && r->cr_id != NULL)
+		json_object_set(o, "id", r->cr_id);
+	return o;
+}
+
+json_t *
+ctl_reply_verror(const struct ctl_request *r, const char *code, const char *fmt,
+    va_list ap)
+{
+	json_t	*o = ctl_reply_new(r, false);
+	char	 msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	jset(o, "error", ctl_json_str(code));
+	jset(o, "message", ctl_json_str(msg));
+	return o;
+}
+
+json_t *
+ctl_reply_error(const char *code, const char *fmt, ...)
+{
+	va_list	 ap;
+	json_t	*o;
+
+	va_start(ap, fmt);
+	o = ctl_reply_verror(NULL, code, fmt, ap);
+	va_end(ap);
+	return o;
 }

@@ -94,6 +94,22 @@ struct group_config {
 	int		 line;
 };
 
+/* [unix_http_server] or [inet_http_server]: where and how to serve. */
+struct http_config {
+	bool		 on;		/* the section exists */
+	char		*path;		/* unix: file= */
+	int		 mode;		/* unix: chmod= */
+	bool		 chown;		/* unix: chown= given */
+	uid_t		 uid;
+	gid_t		 gid;
+	char		*host;		/* inet: "" = all addresses */
+	int		 port;
+	char		*username;	/* NULL = no auth */
+	char		*password;
+	char		*file;		/* where the section is */
+	int		 line;
+};
+
 struct config {
 	char		*path;		/* the main file, as given */
 	int64_t		 shutdown_timeout;	/* ms */
@@ -105,6 +121,8 @@ struct config {
 	int		 log_level;	/* -1 = not set in the file */
 	char		*pidfile;
 	char	       **environment;	/* "KEY=value" for every job */
+	struct http_config http_unix;
+	struct http_config http_inet;
 
 	struct job_config **jobs;	/* in file order */
 	int		 njobs;

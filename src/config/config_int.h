@@ -56,6 +56,8 @@ enum sect_type {
 	ST_GROUP,
 	ST_INCLUDE,		/* supervisord's [include] */
 	ST_NOTRUN,		/* [eventlistener:x], [fcgi-program:x] */
+	ST_UNIX_HTTP,		/* [unix_http_server] */
+	ST_INET_HTTP,		/* [inet_http_server] */
 	ST_IGNORED,		/* [unix_http_server], [supervisorctl] ... */
 };
 
@@ -133,6 +135,11 @@ enum key_verdict keys_check(enum sect_type, const char *key,
 const char	*keys_suggest(enum sect_type, const char *key);
 void		 keys_build_drover(struct loader *);
 void		 keys_build_groups(struct loader *);
+
+/* config_http.c */
+enum key_verdict http_key_check(enum sect_type, const char *key);
+const char	*http_key_suggest(enum sect_type, const char *key);
+void		 http_build(struct loader *);
 
 /* config_job.c */
 enum key_verdict job_key_check(enum sect_type, const char *key,

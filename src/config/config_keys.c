@@ -138,6 +138,9 @@ keys_check(enum sect_type st, const char *key, const char **why)
 	case ST_CLEANUP:
 	case ST_PROGRAM:
 		return job_key_check(st, key, why);
+	case ST_UNIX_HTTP:
+	case ST_INET_HTTP:
+		return http_key_check(st, key);
 	case ST_NOTRUN:
 	case ST_IGNORED:
 		break;
@@ -166,6 +169,9 @@ keys_suggest(enum sect_type st, const char *key)
 		return value_suggest(key, group_keys);
 	case ST_INCLUDE:
 		return value_suggest(key, include_keys);
+	case ST_UNIX_HTTP:
+	case ST_INET_HTTP:
+		return http_key_suggest(st, key);
 	default:
 		return job_key_suggest(st, key);
 	}

@@ -530,7 +530,7 @@ END_TEST
 START_TEST(test_ignored_sections)
 {
 	LOAD_OK("[unix_http_server]\nfile = /tmp/s.sock\nchmod = 0700\n"
-	    "[inet_http_server]\nport = :9001\n"
+	    "[inet_http_server]\nport = 127.0.0.1:9001\n"
 	    "[supervisorctl]\nserverurl = unix:///tmp/s.sock\n"
 	    "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
 	    "supervisor.rpcinterface:make_main_rpcinterface\n"
@@ -538,22 +538,23 @@ START_TEST(test_ignored_sections)
 	    "[eventlistener:el]\ncommand = /bin/el\nevents = PROCESS_STATE\n"
 	    "[fcgi-program:f]\ncommand = /bin/f\nsocket = tcp://x:1\n"
 	    "[program:p]\ncommand = /bin/true\n");
-	WARNING_IS(M(1, "[unix_http_server] is not used by drover (drover's "
-	    "control socket is [drover] socket)"));
-	WARNING_IS(M(4, "[inet_http_server] is not used by drover (drover has "
-	    "no HTTP server)"));
 	WARNING_IS(M(6, "[supervisorctl] is not used by drover (use "
 	    "droverctl)"));
 	WARNING_IS(M(8, "[rpcinterface:supervisor] is not used by drover "
-	    "(drover has no XML-RPC interface)"));
+	    "(drover's XML-RPC interface is built in)"));
 	WARNING_IS(M(10, "[ctlplugin:x] is not used by drover (drover has no "
 	    "supervisorctl plugins)"));
 	WARNING_IS(M(12, "[eventlistener:el] is not used by drover (event "
 	    "listeners are not supported); its jobs will not be started"));
 	WARNING_IS(M(15, "[fcgi-program:f] is not used by drover (FastCGI "
 	    "programs are not supported); its jobs will not be started"));
-	NWARNINGS(7);
+	NWARNINGS(5);
 	ck_assert_int_eq(conf->njobs, 1);
+	ck_assert(conf->http_unix.on);
+	ck_assert_str_eq(conf->http_unix.path, "/tmp/s.sock");
+	ck_assert_int_eq(conf->http_unix.mode, 0700);
+	ck_assert_str_eq(conf->http_inet.host, "127.0.0.1");
+	ck_assert_int_eq(conf->http_inet.port, 9001);
 }
 END_TEST
 

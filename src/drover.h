@@ -148,6 +148,12 @@ struct job {
 	struct retired_conf *retired_conf;	/* config of a removed job */
 	int64_t		 sd_tier;	/* shutdown.c: stop tier, see tier_of() */
 	int		 sd_tier_mark;	/* 0 unknown, 1 being computed, 2 known */
+	/* cron.c: schedule = */
+	struct event	*cron_ev;	/* armed for the next run only */
+	int64_t		 cron_next;	/* wall ms of the next run, 0 = none */
+	int64_t		 cron_fire;	/* cron_next + random_delay */
+	char		*cron_key;	/* schedule and zone it was armed for */
+	uint64_t	 cron_skipped;	/* runs skipped by overlap = skip */
 };
 
 struct instance {

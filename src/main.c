@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "cron.h"
 #include "drover.h"
 #include "log.h"
 #include "value.h"
@@ -502,6 +503,7 @@ main(int argc, char **argv)
 		log_setlevel(d.d_conf->log_level);
 	if (o.check) {
 		config_summary(d.d_conf, stdout);
+		cron_print_next(d.d_conf, 3, stdout);
 		config_free(d.d_conf);
 		spawn_release_slots();
 		return 0;
@@ -509,6 +511,7 @@ main(int argc, char **argv)
 	srandom((unsigned)(getpid() ^ time(NULL)));
 	engine_init(&d, &real_ops);
 	conductor_init(&d);
+	cron_init(&d);
 	d.d_confpath = o.config;
 	d.d_level_from_cli = o.level_set;
 	rc = run(&d, &o);

@@ -154,6 +154,9 @@ struct job {
 	int64_t		 cron_fire;	/* cron_next + random_delay */
 	char		*cron_key;	/* schedule and zone it was armed for */
 	uint64_t	 cron_skipped;	/* runs skipped by overlap = skip */
+	/* state.c: what the state file keeps */
+	bool		 st_down;	/* the operator stopped it: no autostart */
+	int64_t		 st_last_run;	/* wall ms of the last scheduled run */
 };
 
 struct instance {
@@ -280,6 +283,8 @@ struct drover {
 	struct event	*d_sigev[8];
 	int		 d_nsigev;
 
+	char		*d_state_path;		/* state.c, NULL = none */
+	struct event	*d_state_ev;		/* coalesces writes */
 	struct event	*d_status_ev;		/* STATUS= rate limit */
 	bool		 d_status_dirty;
 	struct event	*d_watchdog_ev;

@@ -114,6 +114,8 @@ struct config {
 	gid_t		 socket_gid;
 	int		 log_level;	/* -1 = not set in the file */
 	char		*pidfile;
+	char		*state_file;	/* NULL = the default */
+	bool		 state_file_none;	/* state_file = none */
 	char	       **environment;	/* "KEY=value" for every job */
 
 	struct job_config **jobs;	/* in file order */

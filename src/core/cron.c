@@ -56,7 +56,7 @@ fire_instance(struct instance *in)
 {
 	const struct job_config	*c = in->job->cfg;
 
-	if (in->ever_started && in->want == WANT_DOWN) {
+	if (in->job->st_down || (in->ever_started && in->want == WANT_DOWN)) {
 		log_info("%s: stopped: scheduled run not started (start it "
 		    "to resume)", in->name);
 		return;
@@ -100,6 +100,7 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	log_info("%s: scheduled run", j->cfg->name);
+	j->st_last_run = due;		/* state.c writes it */
 	bus_hold(d->d_bus);
 	for (i = 0; i < j->ninst; i++)
 		fire_instance(j->inst[i]);
@@ -129,6 +130,32 @@ arm(struct job *j, int64_t now)
 	evtimer_add(j->cron_ev, &tv);
 }
 
+/*
+ * catch_up = true (systemd's Persistent=): a run that came due while
+ * drover was down runs once now.  Only with a last run in the state
+ * file: on the very first start nothing was missed.
+ */
+static void
+catch_up(struct job *j, int64_t now)
+{
+	time_t	t;
+	int	i;
+
+	if (!j->cfg->catch_up || j->st_last_run <= 0 || j->st_down)
+		return;
+	t = calendar_next(&j->cfg->cal, j->cfg->timezone,
+	    (time_t)(j->st_last_run / 1000));
+	if (t == (time_t)-1 || (int64_t)t * 1000 > now)
+		return;
+	log_notice("%s: a scheduled run was missed while drover was down: "
+	    "running it now (catch_up)", j->cfg->name);
+	j->st_last_run = now;
+	bus_hold(j->d->d_bus);
+	for (i = 0; i < j->ninst; i++)
+		fire_instance(j->inst[i]);
+	bus_release(j->d->d_bus);
+}
+
 static char *
 key_of(const struct job_config *c)
 {
@@ -138,7 +165,7 @@ key_of(const struct job_config *c)
 /* Start-up and after a reload: arm what has a schedule, keep what is
  * armed for the same schedule, drop the rest. */
 static void
-cron_arm_all(struct drover *d)
+cron_arm_all(struct drover *d, bool startup)
 {
 	struct job	*j;
 	char		*key;
@@ -163,6 +190,8 @@ cron_arm_all(struct drover *d)
 		j->cron_key = key;
 		compute(j, now);
 		arm(j, now);
+		if (startup)
+			catch_up(j, now);
 	}
 }
 
@@ -185,9 +214,10 @@ cron_bus_cb(const struct bus_event *ev, void *arg)
 
 	if (ev->type != BUS_DROVER)
 		return;
-	if (ev->dp.to == DP_STARTED ||
-	    (ev->dp.from == DP_RELOADING && ev->dp.to < DP_STOPPING))
-		cron_arm_all(d);
+	if (ev->dp.to == DP_STARTED)
+		cron_arm_all(d, true);
+	else if (ev->dp.from == DP_RELOADING && ev->dp.to < DP_STOPPING)
+		cron_arm_all(d, false);
 	else if (ev->dp.to >= DP_STOPPING)
 		cron_disarm_all(d);
 }

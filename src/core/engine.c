@@ -313,7 +313,8 @@ engine_autostart(struct drover *d)
 	for (a = 0; a < d->d_njobs; a++) {
 		if (!d->d_jobs[a]->cfg->autostart ||
 		    d->d_jobs[a]->cfg->kind == JOB_CLEANUP ||
-		    cron_job_timed(d->d_jobs[a]->cfg))	/* its timer runs it */
+		    cron_job_timed(d->d_jobs[a]->cfg) ||	/* its timer runs it */
+		    d->d_jobs[a]->st_down)	/* stopped by hand (state.c) */
 			continue;
 		for (b = 0; b < d->d_jobs[a]->ninst; b++)
 			v[n++] = d->d_jobs[a]->inst[b];

@@ -261,6 +261,159 @@ class ScheduleTest(harness.DroverTest):
         d.signal(signal.SIGTERM)
         d.wait_exit()
 
+    # --- the state file --------------------------------------------------
+
+    def state(self):
+        try:
+            with open(self.path("drover.state")) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return None
+
+    def ctl(self, d, *args):
+        return subprocess.run([DROVERCTL, "-s", d.socket] + list(args),
+                              capture_output=True, text=True,
+                              timeout=30 * SCALE)
+
+    WEB = """
+        [service:web]
+        command = /bin/sleep 1000
+        startsecs = 0
+        [service:db]
+        command = /bin/sleep 1000
+        startsecs = 0
+        """
+
+    def test_stopped_job_stays_stopped_across_restart(self):
+        d = self.drover(self.WEB)
+        d.wait_log(r"all autostart services are up")
+        self.assertEqual(self.ctl(d, "stop", "web").returncode, 0)
+        wait_for(lambda: (self.state() or {}).get("jobs", {}).get("web"),
+                 what="web in the state file")
+        self.assertEqual(self.state()["jobs"], {"web": {"stopped": True}})
+        self.assertEqual(self.state()["version"], 1)
+        d.signal(signal.SIGKILL)
+        d.wait_exit()
+        d = self.drover(self.WEB)
+        d.wait_log(r"web: stopped before the restart: not started")
+        d.wait_log(r"all autostart services are up")
+        rc, rep = self.ctl_json(d, "status")
+        st = {i["name"]: i["state"] for i in rep["instances"]}
+        self.assertEqual(st, {"web": "STOPPED", "db": "RUNNING"})
+        # start clears it, and a restart then starts web again
+        self.assertEqual(self.ctl(d, "start", "web").returncode, 0)
+        wait_for(lambda: "web" not in self.state()["jobs"],
+                 what="web gone from the state file")
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+        d = self.drover(self.WEB)
+        d.wait_log(r"all autostart services are up")
+        rc, rep = self.ctl_json(d, "status", "web")
+        self.assertEqual(rep["instances"][0]["state"], "RUNNING")
+        self.assertNotIn("stopped before the restart", d.log())
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def test_removed_job_drops_its_state(self):
+        d = self.drover(self.WEB)
+        d.wait_log(r"all autostart services are up")
+        self.ctl(d, "stop", "db")
+        wait_for(lambda: "db" in ((self.state() or {}).get("jobs", {})),
+                 what="db in the state file")
+        with open(d.path, "w") as f:
+            f.write("[service:web]\ncommand = /bin/sleep 1000\n"
+                    "startsecs = 0\n")
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"reload: .* 1 removed")
+        wait_for(lambda: "db" not in self.state()["jobs"],
+                 what="db dropped from the state file")
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
+    def write_state(self, text):
+        with open(self.path("drover.state"), "w") as f:
+            f.write(text)
+
+    def test_corrupt_or_foreign_state_file_is_reported_and_ignored(self):
+        for text, msg in [
+                ('{"format": "drover-state", "vers', r"\(ignored\)"),
+                ("\0\1garbage", r"\(ignored\)"),
+                ('{"format": "other", "version": 1, "jobs": {}}',
+                 r"not a drover state file of version 1 \(ignored\)"),
+                ('{"format": "drover-state", "version": 7, "jobs": {}}',
+                 r"not a drover state file"),
+                ('[1, 2]', r"not a drover state file")]:
+            self.write_state(text)
+            d = self.drover(self.WEB)
+            d.wait_log(r"state file .*drover\.state.*" + msg)
+            d.wait_log(r"all autostart services are up")
+            rc, rep = self.ctl_json(d, "status")
+            self.assertEqual([i["state"] for i in rep["instances"]],
+                             ["RUNNING", "RUNNING"])
+            d.signal(signal.SIGTERM)
+            self.assertEqual(d.wait_exit(), 0)
+
+    def test_catch_up_runs_a_missed_run_once_at_start(self):
+        day_ago = int((time.time() - 86400 * 2) * 1000)
+        self.write_state(json.dumps({
+            "format": "drover-state", "version": 1, "jobs": {
+                "nightly": {"last_run_ms": day_ago},
+                "plain": {"last_run_ms": day_ago},
+                "fresh": {"last_run_ms": int(time.time() * 1000)}}}))
+        d = self.drover("""
+            [task:nightly]
+            command = /bin/sh -c 'echo ran >> @DIR@/nightly'
+            schedule = @daily
+            catch_up = true
+            [task:plain]
+            command = /bin/sh -c 'echo ran >> @DIR@/plain'
+            schedule = @daily
+            [task:fresh]
+            command = /bin/sh -c 'echo ran >> @DIR@/fresh'
+            schedule = @yearly
+            catch_up = true
+            [task:never]
+            command = /bin/sh -c 'echo ran >> @DIR@/never'
+            schedule = @daily
+            catch_up = true
+            """)
+        d.wait_log(r"nightly: a scheduled run was missed while drover "
+                   r"was down: running it now \(catch_up\)")
+        wait_for(lambda: self.read_lines("nightly") == ["ran"],
+                 what="one catch-up run")
+        wait_for(lambda: (self.state()["jobs"]["nightly"]["last_run_ms"]
+                          > day_ago), what="the new last run written")
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+        self.assertEqual(self.read_lines("plain"), [])   # catch_up off
+        self.assertEqual(self.read_lines("fresh"), [])   # nothing missed
+        self.assertEqual(self.read_lines("never"), [])   # no last run
+        self.assertEqual(self.read_lines("nightly"), ["ran"])
+
+    def test_state_file_survives_kill_9_during_writes(self):
+        import random
+        cfg = self.WEB + """
+        [task:tick]
+        command = /bin/true
+        schedule = * * * * * *
+        """
+        rnd = random.Random(19)
+        for n in range(12):
+            d = self.drover(cfg)
+            d.wait_log(r"started: 3 jobs")
+            # a burst of changes, each a write 200ms later
+            for _ in range(3):
+                self.ctl(d, "stop", "web")
+                self.ctl(d, "start", "web")
+            time.sleep(rnd.uniform(0, 0.4))     # kill at any moment
+            d.signal(signal.SIGKILL)
+            d.wait_exit()
+            st = self.state()   # always whole: json.load would raise
+            if st is not None:
+                self.assertEqual(st["format"], "drover-state")
+                self.assertEqual(st["version"], 1)
+        self.assertIsNotNone(self.state())
+
 
 if __name__ == "__main__":
     harness.main()

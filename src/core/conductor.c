@@ -173,7 +173,7 @@ check_once(struct drover *d)
 		/* a scheduled task is done for --once after its first run */
 		if (j->cfg->kind == JOB_TASK && (!instance_settled(j->inst[k]) ||
 		    (cron_job_timed(j->cfg) && !j->inst[k]->ever_started &&
-		    j->cron_next != 0))) {
+		    j->cron_next != 0 && !j->st_down))) {
 			d->d_once_job = i;
 			d->d_once_inst = k;
 			return;

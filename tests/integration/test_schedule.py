@@ -390,6 +390,29 @@ class ScheduleTest(harness.DroverTest):
         self.assertEqual(self.read_lines("never"), [])   # no last run
         self.assertEqual(self.read_lines("nightly"), ["ran"])
 
+    def test_catch_up_across_a_real_restart(self):
+        cfg = """
+            [task:every]
+            command = /bin/sh -c 'echo ran >> @DIR@/every'
+            schedule = * * * * * *
+            catch_up = true
+            """
+        d = self.drover(cfg)
+        last = wait_for(lambda: (self.state() or {}).get("jobs", {})
+                        .get("every", {}).get("last_run_ms"),
+                        what="a last run in the state file")
+        d.signal(signal.SIGKILL)
+        d.wait_exit()
+        # drover is down while the next second comes and goes
+        wait_for(lambda: time.time() * 1000 > last + 2500, timeout=5,
+                 what="a missed run")
+        d = self.drover(cfg)
+        d.wait_log(r"every: a scheduled run was missed while drover was "
+                   r"down: running it now \(catch_up\)")
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+        self.assertEqual(d.log().count("running it now"), 1)
+
     def test_state_file_survives_kill_9_during_writes(self):
         import random
         cfg = self.WEB + """

@@ -164,14 +164,15 @@ state_bus_cb(const struct bus_event *ev, void *arg)
 	}
 }
 
-static void
+/* false if the job is gone from the config: its state is dropped. */
+static bool
 load_job(struct drover *d, const char *name, json_t *o)
 {
 	struct job	*j = engine_find_job(d, name);
 	json_t		*v;
 
 	if (j == NULL || !json_is_object(o))
-		return;		/* gone from the config: dropped */
+		return false;
 	if (json_is_true(json_object_get(o, "stopped")) &&
 	    j->cfg->autostart) {
 		j->st_down = true;
@@ -181,6 +182,7 @@ load_job(struct drover *d, const char *name, json_t *o)
 	v = json_object_get(o, "last_run_ms");
 	if (json_is_integer(v) && json_integer_value(v) > 0)
 		j->st_last_run = json_integer_value(v);
+	return true;
 }
 
 static void
@@ -189,6 +191,7 @@ state_load(struct drover *d)
 	json_error_t	 err;
 	json_t		*root, *jobs, *o;
 	const char	*name;
+	bool		 dropped = false;
 
 	if (access(d->d_state_path, F_OK) == -1)
 		return;		/* the first start */
@@ -208,9 +211,13 @@ state_load(struct drover *d)
 		json_decref(root);
 		return;
 	}
-	json_object_foreach(jobs, name, o)
-		load_job(d, name, o);
+	json_object_foreach(jobs, name, o) {
+		if (!load_job(d, name, o))
+			dropped = true;
+	}
 	json_decref(root);
+	if (dropped)
+		state_dirty(d);		/* write it without them */
 }
 
 void

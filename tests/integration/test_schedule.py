@@ -330,6 +330,17 @@ class ScheduleTest(harness.DroverTest):
         d.signal(signal.SIGTERM)
         d.wait_exit()
 
+    def test_job_gone_while_drover_was_down_drops_its_state(self):
+        self.write_state(json.dumps({
+            "format": "drover-state", "version": 1, "jobs": {
+                "gone": {"stopped": True}, "db": {"stopped": True}}}))
+        d = self.drover(self.WEB)
+        wait_for(lambda: "gone" not in self.state()["jobs"],
+                 what="gone dropped from the state file")
+        self.assertEqual(self.state()["jobs"], {"db": {"stopped": True}})
+        d.signal(signal.SIGTERM)
+        d.wait_exit()
+
     def write_state(self, text):
         with open(self.path("drover.state"), "w") as f:
             f.write(text)

@@ -91,6 +91,7 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 	struct job	*j = arg;
 	struct drover	*d = j->d;
 	int64_t		 now = d->d_ops->wallclock(), due = j->cron_next;
+	int64_t		 late = now - j->cron_fire;
 	int		 i;
 
 	if (j->cron_fire == 0 || d->d_sd_phase != SD_NONE || j->removed)
@@ -107,7 +108,7 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 	bus_release(d->d_bus);
 	/* from the time it was due, or from now if the loop was asleep
 	 * (suspend): a missed run is not made up over and over */
-	compute(j, now - due > 60000 ? now : due);
+	compute(j, late > 60000 ? now : due);
 	arm(j, now);
 }
 

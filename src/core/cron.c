@@ -232,39 +232,13 @@ cron_init(struct drover *d)
 	    cron_bus_cb, d);
 }
 
-static void
-fmt_time(time_t t, const char *zone, char *buf, size_t bufsz)
-{
-	struct tm	tm;
-	char		*saved = NULL, *old;
-
-	/* the zone's own clock, as the schedule reads it (calendar.c says
-	 * why changing TZ for a moment is safe here) */
-	if (zone != NULL) {
-		if ((old = getenv("TZ")) != NULL)
-			saved = xstrdup(old);
-		setenv("TZ", zone, 1);
-	}
-	tzset();
-	localtime_r(&t, &tm);
-	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S %Z", &tm);
-	if (zone != NULL) {
-		if (saved != NULL)
-			setenv("TZ", saved, 1);
-		else
-			unsetenv("TZ");
-		free(saved);
-		tzset();
-	}
-}
-
 void
 cron_next_fmt(const struct job *j, char *buf, size_t bufsz)
 {
 	if (j->cron_next == 0)
 		snprintf(buf, bufsz, "-");
 	else
-		fmt_time((time_t)(j->cron_next / 1000), j->cfg->timezone, buf,
+		calendar_fmt((time_t)(j->cron_next / 1000), j->cfg->timezone, buf,
 		    bufsz);
 }
 
@@ -294,7 +268,7 @@ cron_print_next(const struct config *conf, int n, FILE *fp)
 				fprintf(fp, "  never\n");
 				break;
 			}
-			fmt_time(t, c->timezone, buf, sizeof buf);
+			calendar_fmt(t, c->timezone, buf, sizeof buf);
 			fprintf(fp, "  %s\n", buf);
 		}
 	}

@@ -436,34 +436,66 @@ next_in_zone(const struct calendar *c, time_t after)
 }
 
 /*
- * The zone is the C library's: TZ is set for the computation and put
- * back after it.  setenv()/tzset() change process-global state, which is
- * safe here because drover is single-threaded (one libevent loop, no
- * threads) and nothing between the two calls can run another
- * computation; no other code in drover reads TZ while this runs.
+ * The zone is the C library's: TZ is set for one computation and put back
+ * after it, here and nowhere else.  setenv()/tzset() change
+ * process-global state, which is safe because drover is single-threaded
+ * (one libevent loop, no threads): nothing else runs, or reads TZ, between
+ * zone_enter() and zone_leave().  Returns what zone_leave() needs.
  */
+static char *
+zone_enter(const char *zone, bool *changed)
+{
+	const char	*old;
+	char		*saved = NULL;
+
+	*changed = zone != NULL && *zone != '\0';
+	if (*changed) {
+		if ((old = getenv("TZ")) != NULL)
+			saved = strdup(old);
+		setenv("TZ", zone, 1);
+	}
+	tzset();
+	return saved;
+}
+
+static void
+zone_leave(char *saved, bool changed)
+{
+	if (!changed)
+		return;
+	if (saved != NULL)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	free(saved);
+	tzset();
+}
+
 time_t
 calendar_next(const struct calendar *c, const char *zone, time_t after)
 {
-	char	*saved = NULL, *old;
+	char	*saved;
+	bool	 changed;
 	time_t	 t;
 
 	if (c->c_reboot)
 		return -1;
-	if (zone == NULL || *zone == '\0') {
-		tzset();
-		return next_in_zone(c, after);
-	}
-	if ((old = getenv("TZ")) != NULL && (saved = strdup(old)) == NULL)
-		return -1;
-	setenv("TZ", zone, 1);
-	tzset();
+	saved = zone_enter(zone, &changed);
 	t = next_in_zone(c, after);
-	if (saved != NULL) {
-		setenv("TZ", saved, 1);
-		free(saved);
-	} else
-		unsetenv("TZ");
-	tzset();
+	zone_leave(saved, changed);
 	return t;
+}
+
+void
+calendar_fmt(time_t t, const char *zone, char *buf, size_t bufsz)
+{
+	struct tm	 tm;
+	char		*saved;
+	bool		 changed;
+
+	saved = zone_enter(zone, &changed);
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		snprintf(buf, bufsz, "%lld", (long long)t);
+	zone_leave(saved, changed);
 }

@@ -62,4 +62,7 @@ bool	calendar_zone_valid(const char *zone);
  */
 time_t	calendar_next(const struct calendar *, const char *zone, time_t after);
 
+/* t as "2026-12-04 02:30:00 CET" in zone (NULL or "": local time). */
+void	calendar_fmt(time_t t, const char *zone, char *buf, size_t bufsz);
+
 #endif

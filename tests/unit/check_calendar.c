@@ -259,6 +259,22 @@ START_TEST(test_zone_restores_tz)
 }
 END_TEST
 
+START_TEST(test_fmt)
+{
+	char	buf[64];
+
+	calendar_fmt(utc("2026-03-29 01:00:00"), "Europe/Berlin", buf,
+	    sizeof buf);
+	ck_assert_str_eq(buf, "2026-03-29 03:00:00 CEST");
+	calendar_fmt(utc("2026-03-29 00:59:59"), "Europe/Berlin", buf,
+	    sizeof buf);
+	ck_assert_str_eq(buf, "2026-03-29 01:59:59 CET");
+	calendar_fmt(utc("2026-11-01 06:30:00"), "America/New_York", buf,
+	    sizeof buf);
+	ck_assert_str_eq(buf, "2026-11-01 01:30:00 EST");
+}
+END_TEST
+
 START_TEST(test_zone_valid)
 {
 	ck_assert(calendar_zone_valid(NULL));
@@ -287,6 +303,7 @@ main(void)
 	tcase_add_test(tc, test_dst_new_york);
 	tcase_add_test(tc, test_zone_restores_tz);
 	tcase_add_test(tc, test_zone_valid);
+	tcase_add_test(tc, test_fmt);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -148,6 +148,15 @@ struct job {
 	struct retired_conf *retired_conf;	/* config of a removed job */
 	int64_t		 sd_tier;	/* shutdown.c: stop tier, see tier_of() */
 	int		 sd_tier_mark;	/* 0 unknown, 1 being computed, 2 known */
+	/* cron.c: schedule = */
+	struct event	*cron_ev;	/* armed for the next run only */
+	int64_t		 cron_next;	/* wall ms of the next run, 0 = none */
+	int64_t		 cron_fire;	/* cron_next + random_delay */
+	char		*cron_key;	/* schedule and zone it was armed for */
+	uint64_t	 cron_skipped;	/* runs skipped by overlap = skip */
+	/* state.c: what the state file keeps */
+	bool		 st_down;	/* the operator stopped it: no autostart */
+	int64_t		 st_last_run;	/* wall ms of the last scheduled run */
 };
 
 struct instance {
@@ -274,6 +283,8 @@ struct drover {
 	struct event	*d_sigev[8];
 	int		 d_nsigev;
 
+	char		*d_state_path;		/* state.c, NULL = none */
+	struct event	*d_state_ev;		/* coalesces writes */
 	struct event	*d_status_ev;		/* STATUS= rate limit */
 	bool		 d_status_dirty;
 	struct event	*d_watchdog_ev;

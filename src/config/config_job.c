@@ -44,6 +44,7 @@ struct jobbuild {
 	const struct rkey	*inst[NINST];
 	const struct rkey	*numprocs_k, *shield_k, *backoff_max_k;
 	const struct rkey	*killasgroup_k;
+	const struct rkey	*schedule_k, *interval_k, *timezone_k;
 	int			 numprocs;
 	int			 numprocs_start;
 	uint64_t		 maxbytes[2];
@@ -352,6 +353,59 @@ set_backups(struct jobbuild *b, const struct rkey *k, const char *v,
 	return 0;
 }
 
+static int
+set_interval(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	b->interval_k = k;
+	return set_duration(b, k, v, off);
+}
+
+static int
+set_schedule(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	char	err[256];
+
+	if (calendar_parse(&b->job->cal, v, err, sizeof err) != 0) {
+		key_error(b->ld, k, "invalid calendar expression '%.60s': %s",
+		    v, err);
+		return -1;
+	}
+	free(b->job->schedule);
+	b->job->schedule = xstrdup(v);
+	b->schedule_k = k;
+	return 0;
+}
+
+static int
+set_timezone(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	if (*v == '\0' || !calendar_zone_valid(v))
+		return bad(b, k, v, "a zone of the time zone database like "
+		    "Europe/Berlin or UTC");
+	free(b->job->timezone);
+	b->job->timezone = xstrdup(v);
+	b->timezone_k = k;
+	return 0;
+}
+
+static int
+set_overlap(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	if (strcmp(v, "skip") == 0)
+		b->job->overlap = OVERLAP_SKIP;
+	else if (strcmp(v, "queue") == 0)
+		b->job->overlap = OVERLAP_QUEUE;
+	else if (strcmp(v, "cancel-previous") == 0)
+		b->job->overlap = OVERLAP_CANCEL;
+	else
+		return bad(b, k, v, "skip, queue or cancel-previous");
+	return 0;
+}
+
 #define OFF(f)	offsetof(struct job_config, f)
 #define TASKONLY	"only valid in [task:x]"
 
@@ -386,7 +440,12 @@ static const struct jobkey jobkeys[] = {
 	{ "start_timeout", IN_JOBS, set_duration, OFF(start_timeout), NULL },
 	{ "timeout", IN_TASK | IN_CLEANUP, set_duration, OFF(timeout),
 	    "only valid in [task:x] and [cleanup:x]" },
-	{ "interval", IN_TASK, set_duration, OFF(interval), TASKONLY },
+	{ "interval", IN_TASK, set_interval, OFF(interval), TASKONLY },
+	{ "schedule", IN_TASK, set_schedule, 0, TASKONLY },
+	{ "timezone", IN_TASK, set_timezone, 0, TASKONLY },
+	{ "overlap", IN_TASK, set_overlap, 0, TASKONLY },
+	{ "random_delay", IN_TASK, set_duration, OFF(random_delay), TASKONLY },
+	{ "catch_up", IN_TASK, set_bool, OFF(catch_up), TASKONLY },
 	{ "shield", IN_TASK, set_shield, 0, TASKONLY },
 	{ "critical", IN_JOBS, set_bool, OFF(critical), NULL },
 	{ "stdout", IN_JOBS, set_inst, I_STDOUT, NULL },
@@ -603,6 +662,11 @@ job_check(struct jobbuild *b)
 	if (job->shield && job->timeout == 0)
 		key_error(b->ld, b->shield_k, "shield = true requires a "
 		    "timeout");
+	if (b->schedule_k != NULL && b->interval_k != NULL)
+		key_error(b->ld, b->schedule_k, "schedule and interval (line "
+		    "%d) may not both be set", b->interval_k->line);
+	if (b->schedule_k == NULL && b->timezone_k != NULL)
+		key_error(b->ld, b->timezone_k, "is only valid with schedule");
 	if (b->numprocs > 1) {
 		k = b->inst[I_PROCESS_NAME];
 		if (k != NULL && strstr(k->value, "%(process_num)") == NULL)
@@ -891,5 +955,7 @@ job_config_free(struct job_config *job)
 	free(job->user);
 	strv_free(job->after);
 	strv_free(job->before);
+	free(job->schedule);
+	free(job->timezone);
 	free(job);
 }

@@ -657,6 +657,60 @@ START_TEST(test_wrong_kind_keys)
 }
 END_TEST
 
+/* schedule = and its companions: bad input first. */
+START_TEST(test_schedule_keys)
+{
+	struct job_config	*j;
+
+	LOAD_BAD("[task:a]\ncommand = /bin/true\nschedule = 61 * * * *\n"
+	    "[task:b]\ncommand = /bin/true\nschedule = @daily\n"
+	    "interval = 5s\n"
+	    "[task:c]\ncommand = /bin/true\nschedule = @daily\n"
+	    "timezone = Nowhere/Land\noverlap = later\n"
+	    "random_delay = soon\ncatch_up = maybe\n"
+	    "[task:d]\ncommand = /bin/true\ntimezone = UTC\n"
+	    "[service:e]\ncommand = /bin/true\nschedule = @daily\n"
+	    "[drover]\nstate_file =\n");
+	ERROR_IS(M(3, "schedule: invalid calendar expression '61 * * * *': "
+	    "field 1 (minute): out of range 0-59 in \"61\""));
+	ERROR_IS(M(6, "schedule: schedule and interval (line 7) may not both "
+	    "be set"));
+	ERROR_IS(M(11, "timezone: invalid value 'Nowhere/Land' (expected a "
+	    "zone of the time zone database like Europe/Berlin or UTC)"));
+	ERROR_IS(M(12, "overlap: invalid value 'later' (expected skip, queue "
+	    "or cancel-previous)"));
+	ERROR_IS(M(13, "random_delay: invalid value 'soon' (expected a "
+	    "duration like 30s, 1m30s or 250ms)"));
+	ERROR_IS(M(14, "catch_up: invalid value 'maybe' (expected true or "
+	    "false)"));
+	ERROR_IS(M(17, "timezone: is only valid with schedule"));
+	ERROR_IS(M(20, "schedule: only valid in [task:x]"));
+	ERROR_IS(M(22, "state_file: invalid value '' (expected a path, or "
+	    "none)"));
+	NERRORS(9);
+	LOAD_OK("[task:t]\ncommand = /bin/true\nschedule = */7 9-17 * * "
+	    "mon-fri\ntimezone = Europe/Berlin\noverlap = cancel-previous\n"
+	    "random_delay = 1m30s\ncatch_up = yes\n"
+	    "[task:u]\ncommand = /bin/true\n"
+	    "[drover]\nstate_file = none\n");
+	j = J("t");
+	ck_assert_str_eq(j->schedule, "*/7 9-17 * * mon-fri");
+	ck_assert_str_eq(j->timezone, "Europe/Berlin");
+	ck_assert_int_eq(j->overlap, OVERLAP_CANCEL);
+	ck_assert_int_eq(j->random_delay, 90000);
+	ck_assert(j->catch_up);
+	ck_assert_uint_eq(j->cal.c_wday, 0x3e);
+	j = J("u");
+	ck_assert_ptr_null(j->schedule);
+	ck_assert_ptr_null(j->timezone);
+	ck_assert_int_eq(j->overlap, OVERLAP_SKIP);
+	ck_assert_int_eq(j->random_delay, 0);
+	ck_assert(!j->catch_up);
+	ck_assert(conf->state_file_none);
+	ck_assert_ptr_null(conf->state_file);
+}
+END_TEST
+
 START_TEST(test_service_defaults)
 {
 	struct job_config	*j;
@@ -1599,6 +1653,7 @@ config_suite(void)
 	tcase_add_test(tc, test_diag_print);
 	tcase_add_test(tc, test_needs_restart);
 	tcase_add_test(tc, test_env_default);
+	tcase_add_test(tc, test_schedule_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""[eventlistener:x]: supervisord's protocol, pools, no event lost silently."""
+import os
+import signal
+
+import harness
+from harness import wait_for
+
+
+def events(path):
+    """[(pid, serial, poolserial, name, payload)] from evlistener.py's OUT."""
+    try:
+        with open(path) as f:
+            lines = f.read().split("\n")
+    except FileNotFoundError:
+        return []
+    out = []
+    for i in range(0, len(lines) - 1, 2):
+        pid, serial, pserial, name = lines[i].split()
+        out.append((int(pid), int(serial), int(pserial), name,
+                    lines[i + 1][2:]))
+    return out
+
+
+class Listeners(harness.DroverTest):
+
+    def test_fatal_takes_drover_down(self):
+        """kill-supervisord: FATAL -> kill -QUIT $(cat pidfile) -> exit 0."""
+        d = self.drover("""
+            [supervisord]
+            pidfile = @DIR@/drover.pid
+
+            [eventlistener:killer]
+            command = @BIN@/evlistener.py @DIR@/ev killfatal @DIR@/drover.pid
+            events = PROCESS_STATE_FATAL, SUPERVISOR_STATE_CHANGE
+            startsecs = 0
+
+            [program:broken]
+            command = /bin/false
+            startsecs = 1
+            startretries = 0
+            """)
+        self.assertEqual(d.wait_exit(), 0)
+        evs = events(self.path("ev"))
+        names = [e[3] for e in evs]
+        self.assertIn("PROCESS_STATE_FATAL", names)
+        fatal = [e for e in evs if e[3] == "PROCESS_STATE_FATAL"][0]
+        # drover goes STARTING -> FATAL when no retry is left
+        # (supervisord passes BACKOFF on the way): drover.ini(5)
+        self.assertEqual(fatal[4], "processname:broken groupname:broken "
+                         "from_state:STARTING")
+        self.assertIn("SIGQUIT", d.log())
+        self.assertFalse(os.path.exists(self.path("drover.pid")))
+
+    def test_exited_payload_and_header(self):
+        d = self.drover("""
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_EXITED
+            startsecs = 0
+
+            [program:dies]
+            command = /bin/sh -c 'exit 3'
+            startsecs = 0
+            autorestart = false
+            """)
+        wait_for(lambda: events(self.path("ev")), what="an event")
+        pid, serial, pserial, name, payload = events(self.path("ev"))[0]
+        self.assertEqual(name, "PROCESS_STATE_EXITED")
+        self.assertRegex(payload, r"^processname:dies groupname:dies "
+                         r"from_state:RUNNING expected:0 pid:\d+$")
+        self.assertEqual(pserial, 1)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_pool_and_fail_rebuffer(self):
+        """RESULT FAIL: the same serial comes again; a pool shares events."""
+        d = self.drover("""
+            [eventlistener:pool]
+            command = @BIN@/evlistener.py @DIR@/ev failfirst
+            process_name = pool_%(process_num)s
+            numprocs = 2
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 4
+            process_name = a_%(process_num)s
+            """)
+        want = {"a_%d" % i for i in range(4)}
+
+        def done():
+            evs = events(self.path("ev"))
+            got = {e[4].split()[0].split(":")[1] for e in evs}
+            return want <= got and all(
+                sum(1 for e in evs if e[1] == s) >= 2
+                for s in {e[1] for e in evs})
+        wait_for(done, what="every RUNNING event twice (FAIL, then OK)")
+        evs = events(self.path("ev"))
+        for s in {e[1] for e in evs}:
+            same = [e for e in evs if e[1] == s]
+            # resent as it was: the same pool serial and payload
+            self.assertEqual(len({(e[2], e[4]) for e in same}), 1)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_crash_mid_event_resends(self):
+        d = self.drover("""
+            [eventlistener:crashy]
+            command = @BIN@/evlistener.py @DIR@/ev crashfirst
+            events = PROCESS_STATE_EXITED
+            startsecs = 0
+            autorestart = true
+
+            [program:once]
+            command = /bin/true
+            startsecs = 0
+            autorestart = false
+            """)
+        self.wait_file("ev.crashed")
+        first = int(self.read("ev.crashed"))
+        wait_for(lambda: len(events(self.path("ev"))) >= 2,
+                 what="the event again after the restart")
+        evs = events(self.path("ev"))
+        self.assertEqual(evs[0][1], first)
+        self.assertEqual(evs[1][1], first)
+        self.assertNotEqual(evs[0][0], evs[1][0])
+        d.wait_log(r"event serial %d sent again" % first)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_overflow_counted(self):
+        d = self.drover("""
+            [eventlistener:deaf]
+            command = @BIN@/evlistener.py @DIR@/ev silent
+            events = PROCESS_STATE
+            buffer_size = 2
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 3
+            process_name = a_%(process_num)s
+            """)
+        d.wait_log(r"pool deaf: buffer full \(buffer_size 2\): dropped "
+                   r"event serial 1 \(1 dropped so far\)")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        self.assertRegex(d.log(), r"pool deaf: \d+ events dropped")
+
+    def test_stdout_events_in_order(self):
+        """supervisor_stdout-style: every line, in order, none lost."""
+        n = 10000
+        d = self.drover("""
+            [eventlistener:out]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_LOG
+            buffer_size = 20000
+            startsecs = 0
+
+            [program:talker]
+            command = /bin/sh -c 'sleep 0.5; seq 1 %d'
+            startsecs = 0
+            autorestart = false
+            stdout_events_enabled = true
+            """ % n)
+        wait_for(lambda: len(events(self.path("ev"))) >= n, timeout=60,
+                 what="%d PROCESS_LOG_STDOUT events" % n)
+        evs = events(self.path("ev"))
+        self.assertEqual([e[4].split("\\n")[1] for e in evs],
+                         [str(i) for i in range(1, n + 1)])
+        self.assertTrue(all(e[3] == "PROCESS_LOG_STDOUT" for e in evs))
+        self.assertNotIn("dropped", d.log())
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_bad_keys(self):
+        d = self.drover("""
+            [eventlistener:x]
+            command = /bin/cat
+            events = PROCESS_STATE_NOPE
+            """, args=["--check-config"])
+        self.assertEqual(d.wait_exit(), 2)
+        self.assertRegex(d.log(), r"drover.ini:4: .*unknown event type "
+                         r"'PROCESS_STATE_NOPE'")
+
+
+if __name__ == "__main__":
+    harness.main()

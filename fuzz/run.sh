@@ -41,3 +41,5 @@ build fuzz_control $common "$top/src/ctl/control_proto.c" $JANSSON
 run fuzz_control
 build fuzz_notify $common "$top/src/ctl/notify_proto.c"
 run fuzz_notify
+build fuzz_evlisten $common
+run fuzz_evlisten

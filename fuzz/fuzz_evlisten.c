@@ -6,7 +6,7 @@
  * fed to the parser as drover's read loop does, reply after reply.  Besides
  * ASan/UBSan findings it checks the contract: a reply consumes bytes it
  * was given and nothing else; NEED_MORE consumes none; READY only when
- * not busy and as "READY\n"; OK exactly for "RESULT 2\nOK".
+ * not busy and as "READY\n"; OK exactly for a body of "OK".
  *
  *	sh fuzz/run.sh 60	(builds it with the sources it needs)
  */
@@ -46,8 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		} else {
 			CHECK(busy && memcmp(p, "RESULT ", 7) == 0);
 			if (r == EVL_OK)
-				CHECK(used == 11 &&
-				    memcmp(p, "RESULT 2\nOK", 11) == 0);
+				CHECK(used >= 11 &&	/* "RESULT 02": int() */
+				    memcmp(p + used - 3, "\nOK", 3) == 0);
 			busy = false;
 		}
 		p += used;

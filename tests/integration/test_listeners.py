@@ -1,10 +1,34 @@
 #!/usr/bin/env python3
 """[eventlistener:x]: supervisord's protocol, pools, no event lost silently."""
 import os
+import shutil
 import signal
+import subprocess
+import unittest
 
 import harness
 from harness import wait_for
+
+
+def superlance_src(dest):
+    """superlance's source into dest: from SUPERLANCE_DIR (a git directory
+    or a source tree) or tests/.cache/superlance (bootstrap clones it);
+    None if neither is there."""
+    cands = [os.environ.get("SUPERLANCE_DIR"),
+             os.path.join(harness.SRCDIR, "tests", ".cache", "superlance")]
+    for c in cands:
+        if not c or not os.path.isdir(c):
+            continue
+        if os.path.isdir(os.path.join(c, "superlance")):
+            shutil.copytree(os.path.join(c, "superlance"),
+                            os.path.join(dest, "superlance"))
+            return dest
+        tar = subprocess.run(["git", "--git-dir", c, "archive", "HEAD",
+                              "superlance"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", dest], input=tar.stdout,
+                       check=True)
+        return dest
+    return None
 
 
 def events(path):
@@ -174,6 +198,46 @@ class Listeners(harness.DroverTest):
                          [str(i) for i in range(1, n + 1)])
         self.assertTrue(all(e[3] == "PROCESS_LOG_STDOUT" for e in evs))
         self.assertNotIn("dropped", d.log())
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_superlance_crashmail(self):
+        """superlance's real crashmail, with Debian's supervisor.childutils."""
+        src = superlance_src(self.tmp)
+        have_cu = subprocess.run(["/usr/bin/python3", "-c",
+                                  "import supervisor.childutils"],
+                                 capture_output=True).returncode == 0
+        if src is None or not have_cu:
+            if os.environ.get("CI"):
+                self.fail("superlance source or python3 supervisor missing "
+                          "(bootstrap installs them)")
+            raise unittest.SkipTest("superlance source (SUPERLANCE_DIR or "
+                                    "tests/.cache/superlance) or Debian's "
+                                    "supervisor package not installed")
+        with open(self.path("sendmail.sh"), "w") as f:
+            f.write("#!/bin/sh\ncat > %s/mail.tmp && mv %s/mail.tmp "
+                    "%s/mail\n" % (self.tmp, self.tmp, self.tmp))
+        os.chmod(self.path("sendmail.sh"), 0o755)
+        d = self.drover("""
+            [eventlistener:crashmail]
+            command = /usr/bin/python3 -m superlance.crashmail -a
+                -m ops@example.com -s @DIR@/sendmail.sh
+            directory = @DIR@
+            environment = PYTHONPATH="@DIR@",
+                SUPERVISOR_SERVER_URL="unix://@DIR@/none.sock"
+            events = PROCESS_STATE
+            startsecs = 0
+
+            [program:crasher]
+            command = /bin/sh -c 'sleep 0.2; exit 7'
+            startsecs = 0
+            autorestart = false
+            """)
+        self.wait_file("mail", timeout=20)
+        mail = self.read("mail")
+        self.assertIn("To: ops@example.com", mail)
+        self.assertRegex(mail, r"Process crasher in group crasher exited "
+                         r"unexpectedly \(pid \d+\) from state RUNNING")
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 

@@ -241,6 +241,31 @@ class Listeners(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 
+    def test_shutdown_listener_stops_last(self):
+        """Priority -1: the listener hears STOPPING and the jobs' STOPPED."""
+        d = self.drover("""
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev drain
+                PROCESS_STATE_STOPPED
+            events = PROCESS_STATE_STOPPED, SUPERVISOR_STATE_CHANGE
+            startsecs = 0
+            stopwaitsecs = 20s
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        wait_for(lambda: events(self.path("ev")), what="RUNNING event")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(timeout=10), 0)
+        self.assertNotIn("SIGKILL", d.log())
+        names = [(e[3], e[4].split(" ")[0]) for e in events(self.path("ev"))]
+        self.assertIn(("SUPERVISOR_STATE_CHANGE_STOPPING", ""), names)
+        self.assertIn(("PROCESS_STATE_STOPPED", "processname:a"), names)
+        self.assertLess(names.index(("SUPERVISOR_STATE_CHANGE_STOPPING", "")),
+                        names.index(("PROCESS_STATE_STOPPED",
+                                     "processname:a")))
+
     def test_bad_keys(self):
         d = self.drover("""
             [eventlistener:x]

@@ -8,6 +8,8 @@ the payload to OUT for every event, then answers by MODE:
   crashfirst exit(3) on the first event ever (marker OUT.crashed), else OK
   killfatal on PROCESS_STATE_FATAL: kill -QUIT the pid in ARG (a pidfile)
   silent    never says READY
+  drain     ok, but ignores SIGTERM and exits once it has acknowledged an
+            event named ARG (a shutdown's last words reach it)
 """
 import os
 import signal
@@ -28,6 +30,8 @@ def result(body):
     stdout.flush()
 
 
+if mode == "drain":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if mode == "silent":
     stdin.read()
     sys.exit(0)
@@ -56,3 +60,5 @@ while True:
     if mode == "killfatal" and hdr["eventname"] == "PROCESS_STATE_FATAL":
         os.kill(int(open(arg).read().strip()), signal.SIGQUIT)
     result(b"OK")
+    if mode == "drain" and hdr["eventname"] == arg:
+        sys.exit(0)

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,8 +65,12 @@ struct evl_pool {
 	LIST_HEAD(, evl_proc)	 procs;
 };
 
+static const int tick_secs[] = { 5, 60, 3600 };
+#define NTICKS	3
+
 struct evl {
 	struct drover		*d;
+	struct event		*tick[NTICKS];	/* only if someone listens */
 	struct evl_pool		*pools;
 	int			 npools;
 	uint64_t		 serial;
@@ -416,6 +421,48 @@ evl_bus(const struct bus_event *be, void *arg)
 	}
 }
 
+/* TICK_N: "when:T", T the wall-clock second rounded down to N, as
+ * supervisord has it. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int	i = (int)(intptr_t)arg;
+	char	buf[64], name[16];
+	time_t	now = time(NULL);
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "when:%lld",
+	    (long long)(now - now % tick_secs[i]));
+	snprintf(name, sizeof(name), "TICK_%d", tick_secs[i]);
+	evl_emit(evl_type_lookup(name), buf, (size_t)n);
+}
+
+/* A timer per TICK type some pool subscribes to; none otherwise, so an
+ * idle drover without tick listeners does not wake up. */
+static void
+ticks_arm(void)
+{
+	struct timeval	tv;
+	char		name[16];
+	int		i, j, t;
+
+	for (i = 0; i < NTICKS; i++) {
+		snprintf(name, sizeof(name), "TICK_%d", tick_secs[i]);
+		t = evl_type_lookup(name);
+		for (j = 0; j < E->npools; j++)
+			if (E->pools[j].subs[t])
+				break;
+		if (j == E->npools)
+			continue;
+		E->tick[i] = event_new(E->d->d_base, -1, EV_PERSIST, tick_cb,
+		    (void *)(intptr_t)i);
+		tv.tv_sec = tick_secs[i];
+		tv.tv_usec = 0;
+		if (E->tick[i] == NULL || event_add(E->tick[i], &tv) == -1)
+			fatalx("cannot arm TICK_%d", tick_secs[i]);
+	}
+}
+
 static void
 pool_init(struct evl_pool *pool, const struct job *job)
 {
@@ -459,6 +506,7 @@ evlisten_init(struct drover *d)
 	}
 	d->d_evl_spawned = evl_spawned;
 	d->d_evl_data = evl_data;
+	ticks_arm();
 	bus_subscribe(d->d_bus, BUS_PRIO_LISTENER, BUS_MASK(BUS_STATE) |
 	    BUS_MASK(BUS_JOB) | BUS_MASK(BUS_DROVER) |
 	    (logs ? BUS_MASK(BUS_OUTPUT) : 0), evl_bus, E);
@@ -475,6 +523,9 @@ evlisten_fini(struct drover *d)
 		return;
 	if (E->npools > 0)
 		bus_unsubscribe(d->d_bus, evl_bus, E);
+	for (i = 0; i < NTICKS; i++)
+		if (E->tick[i] != NULL)
+			event_free(E->tick[i]);
 	for (i = 0; i < E->npools; i++) {
 		pool = &E->pools[i];
 		while (!LIST_EMPTY(&pool->procs))

@@ -266,6 +266,21 @@ class Listeners(harness.DroverTest):
                         names.index(("PROCESS_STATE_STOPPED",
                                      "processname:a")))
 
+    def test_tick_5(self):
+        d = self.drover("""
+            [eventlistener:ticker]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = TICK_5
+            startsecs = 0
+            """)
+        wait_for(lambda: events(self.path("ev")), timeout=12, what="TICK_5")
+        e = events(self.path("ev"))[0]
+        self.assertEqual(e[3], "TICK_5")
+        self.assertRegex(e[4], r"^when:\d+$")
+        self.assertEqual(int(e[4][5:]) % 5, 0)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
     def test_bad_keys(self):
         d = self.drover("""
             [eventlistener:x]

@@ -355,6 +355,7 @@ int	 control_init(struct drover *, const char *path);
 /* evlisten.c: [eventlistener:x] pools, a bus subscriber */
 void	 evlisten_init(struct drover *);
 void	 evlisten_fini(struct drover *);
+bool	 evlisten_pool_stats(const char *pool, int *queued, uint64_t *dropped);
 void	 control_fini(struct drover *);
 
 /* shutdown.c */

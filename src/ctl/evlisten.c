@@ -512,6 +512,22 @@ evlisten_init(struct drover *d)
 	    (logs ? BUS_MASK(BUS_OUTPUT) : 0), evl_bus, E);
 }
 
+/* For droverctl status: the pool's queue and what it had to drop. */
+bool
+evlisten_pool_stats(const char *pool, int *queued, uint64_t *dropped)
+{
+	int	i;
+
+	for (i = 0; E != NULL && i < E->npools; i++) {
+		if (strcmp(E->pools[i].name, pool) == 0) {
+			*queued = E->pools[i].nq;
+			*dropped = E->pools[i].dropped;
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 evlisten_fini(struct drover *d)
 {

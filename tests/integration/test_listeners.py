@@ -171,6 +171,10 @@ class Listeners(harness.DroverTest):
             """)
         d.wait_log(r"pool deaf: buffer full \(buffer_size 2\): dropped "
                    r"event serial 1 \(1 dropped so far\)")
+        ctl = os.path.join(os.path.dirname(harness.DROVER), "droverctl")
+        st = subprocess.run([ctl, "-s", d.socket, "status", "deaf"],
+                            capture_output=True, text=True).stdout
+        self.assertRegex(st, r"events queued 2 dropped [1-9]")
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
         self.assertRegex(d.log(), r"pool deaf: \d+ events dropped")

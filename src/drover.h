@@ -356,6 +356,8 @@ int	 control_init(struct drover *, const char *path);
 void	 evlisten_init(struct drover *);
 void	 evlisten_fini(struct drover *);
 bool	 evlisten_pool_stats(const char *pool, int *queued, uint64_t *dropped);
+/* XML-RPC supervisor.sendRemoteCommEvent(type, data) */
+void	 evlisten_remote_comm(const char *type, const char *data);
 void	 control_fini(struct drover *);
 
 /* shutdown.c */

@@ -512,6 +512,23 @@ evlisten_init(struct drover *d)
 	    (logs ? BUS_MASK(BUS_OUTPUT) : 0), evl_bus, E);
 }
 
+/* REMOTE_COMMUNICATION: "type:T\n" then the data, as supervisord's
+ * sendRemoteCommEvent() sends it (for the XML-RPC interface to call). */
+void
+evlisten_remote_comm(const char *type, const char *data)
+{
+	char	*buf;
+	int	 n;
+
+	if (E == NULL || E->npools == 0)
+		return;
+	n = asprintf(&buf, "type:%s\n%s", type, data);
+	if (n == -1)
+		fatal("asprintf");
+	evl_emit(evl_type_lookup("REMOTE_COMMUNICATION"), buf, (size_t)n);
+	free(buf);
+}
+
 /* For droverctl status: the pool's queue and what it had to drop. */
 bool
 evlisten_pool_stats(const char *pool, int *queued, uint64_t *dropped)

@@ -193,6 +193,7 @@ struct instance {
 	int64_t		 run_start_wall;
 	int64_t		 main_exit;	/* monotonic, 0 = still running */
 	struct outstream out, err;
+	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
 
 	struct result_rec last;
 	struct result_rec prev;		/* the one before last (status) */
@@ -231,6 +232,10 @@ struct drover {
 	struct event_base *d_base;
 	const struct engine_ops *d_ops;
 	struct bus	*d_bus;			/* bus.h */
+	/* Event listeners (ctl/evlisten.c registers these; proc/output.c
+	 * calls them): a listener's stdin write end, its stdout bytes. */
+	void		(*d_evl_spawned)(struct instance *, int fd);
+	void		(*d_evl_data)(struct instance *, const char *, size_t);
 	struct config	*d_conf;
 	const char	*d_confpath;
 	char		*d_socket_path;		/* control.c's, NULL = none */
@@ -357,6 +362,13 @@ void	 reload_changed(struct drover *);
 
 /* control.c */
 int	 control_init(struct drover *, const char *path);
+
+/* evlisten.c: [eventlistener:x] pools, a bus subscriber */
+void	 evlisten_init(struct drover *);
+void	 evlisten_fini(struct drover *);
+bool	 evlisten_pool_stats(const char *pool, int *queued, uint64_t *dropped);
+/* XML-RPC supervisor.sendRemoteCommEvent(type, data) */
+void	 evlisten_remote_comm(const char *type, const char *data);
 void	 control_fini(struct drover *);
 
 /* shutdown.c */

@@ -401,6 +401,11 @@ detail(json_t *in, char *buf, size_t sz)
 		cat(buf, sz, ", next %s", sget(sch, "next_run"));
 	if (json_is_true(json_object_get(in, "removed")))
 		cat(buf, sz, ", removed by a reload");
+	if (json_is_object(json_object_get(in, "events"))) {
+		iget(json_object_get(in, "events"), "queued", &v);
+		iget(json_object_get(in, "events"), "dropped", &w);
+		cat(buf, sz, ", events queued %lld dropped %lld", v, w);
+	}
 	cat_shutdown(buf, sz, json_object_get(in, "shutdown"));
 }
 

@@ -220,6 +220,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
+	case SIGQUIT:		/* supervisord's third one */
 		shutdown_signal(d, (int)sig);
 		break;
 	case SIGHUP:
@@ -238,7 +239,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 static void
 signals_init(struct drover *d)
 {
-	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP,
 	    SIGUSR1, SIGUSR2 };
 	size_t		i;
 
@@ -484,6 +485,7 @@ run(struct drover *d, const struct options *o)
 	d->d_once = o->once;
 	d->d_fail_fast = o->fail_fast;
 	engine_load(d, conf);
+	evlisten_init(d);
 	log_info("drover %s started: %d jobs from %s", PACKAGE_VERSION,
 	    conf->njobs, o->config);
 	state_init(d, state_path(conf, o));
@@ -492,6 +494,7 @@ run(struct drover *d, const struct options *o)
 		event_base_dispatch(d->d_base);
 	state_fini(d);
 	control_fini(d);
+	evlisten_fini(d);
 
 	if (pidfile != NULL)
 		unlink(pidfile);

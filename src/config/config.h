@@ -94,6 +94,11 @@ struct job_config {
 	bool		 shield;
 	bool		 critical;
 	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
+	bool		 stdout_events;	/* PROCESS_LOG_STDOUT */
+	bool		 stderr_events;
+	bool		 listener;	/* [eventlistener:x] */
+	char	       **events;	/* its event type names */
+	int		 buffer_size;	/* events queued per pool */
 };
 
 struct group_config {

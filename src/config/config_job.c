@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "config_int.h"
+#include "evlisten_proto.h"
 #include "value.h"
 #include "xmalloc.h"
 
@@ -28,6 +29,7 @@
 #define IN_JOBS		(IN_SERVICE | IN_TASK | IN_CLEANUP | IN_PROGRAM)
 #define IN_SVC		(IN_SERVICE | IN_PROGRAM)
 #define IN_COMPAT	0x10	/* supervisord's, not implemented: warned */
+#define IN_LISTENER	0x20	/* [eventlistener:x] only */
 
 #define DEFAULT_MAXBYTES	(50 * 1024 * 1024)
 #define DEFAULT_BACKUPS		10
@@ -174,6 +176,56 @@ set_numprocs(struct jobbuild *b, const struct rkey *k, const char *v,
 		return bad(b, k, v, "a number from 1 to 10000");
 	b->numprocs = (int)n;
 	b->numprocs_k = k;
+	return 0;
+}
+
+/* events = PROCESS_STATE, TICK_60: names checked by the listener
+ * module's table (evlisten_proto.c), which config may call (a layer down). */
+static int
+set_events(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	char	**list, **e;
+
+	if (value_list(v, &list) != 0)
+		return bad(b, k, v, "a list of event types");
+	for (e = list; *e != NULL; e++) {
+		if (evl_type_lookup(*e) == -1) {
+			key_error(b->ld, k, "unknown event type '%s' (see "
+			    "drover.ini(5), EVENT LISTENERS)", *e);
+			strv_free(list);
+			return -1;
+		}
+	}
+	if (*list == NULL) {
+		strv_free(list);
+		return bad(b, k, v, "a list of event types");
+	}
+	strv_free(b->job->events);
+	b->job->events = list;
+	return 0;
+}
+
+static int
+set_buffer_size(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	long	n;
+
+	if (value_int(v, 1, 1000000, &n) != 0)
+		return bad(b, k, v, "a number from 1 to 1000000");
+	b->job->buffer_size = (int)n;
+	return 0;
+}
+
+/* Only supervisord's default handler (RESULT OK / FAIL) is built in. */
+static int
+set_result_handler(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	if (strcmp(v, "supervisor.dispatchers:default_handler") != 0)
+		return bad(b, k, v, "supervisor.dispatchers:default_handler "
+		    "(drover runs no Python handlers)");
 	return 0;
 }
 
@@ -465,10 +517,16 @@ static const struct jobkey jobkeys[] = {
 	    "capture mode is not supported" },
 	{ "stderr_capture_maxbytes", IN_COMPAT, NULL, 0,
 	    "capture mode is not supported" },
-	{ "stdout_events_enabled", IN_COMPAT, NULL, 0,
-	    "event listeners are not supported" },
-	{ "stderr_events_enabled", IN_COMPAT, NULL, 0,
-	    "event listeners are not supported" },
+	{ "stdout_events_enabled", IN_JOBS, set_bool, OFF(stdout_events),
+	    NULL },
+	{ "stderr_events_enabled", IN_JOBS, set_bool, OFF(stderr_events),
+	    NULL },
+	{ "events", IN_LISTENER, set_events, 0,
+	    "only in [eventlistener:x]" },
+	{ "buffer_size", IN_LISTENER, set_buffer_size, 0,
+	    "only in [eventlistener:x]" },
+	{ "result_handler", IN_LISTENER, set_result_handler, 0,
+	    "only in [eventlistener:x]" },
 	{ "stdout_syslog", IN_COMPAT, NULL, 0,
 	    "use stdout_logfile = syslog (or stdout = journal)" },
 	{ "stderr_syslog", IN_COMPAT, NULL, 0,
@@ -487,6 +545,8 @@ sect_bit(enum sect_type st)
 		return IN_TASK;
 	case ST_CLEANUP:
 		return IN_CLEANUP;
+	case ST_LISTENER:
+		return IN_PROGRAM | IN_LISTENER;
 	default:
 		return IN_PROGRAM;
 	}
@@ -515,7 +575,8 @@ job_key_check(enum sect_type st, const char *key, const char **why)
 		return KV_UNKNOWN;
 	if (jk->in & IN_COMPAT) {
 		*why = jk->why;
-		return st == ST_PROGRAM ? KV_WARN : KV_UNKNOWN;
+		return st == ST_PROGRAM || st == ST_LISTENER ? KV_WARN :
+		    KV_UNKNOWN;
 	}
 	if (jk->in & sect_bit(st))
 		return KV_OK;
@@ -524,7 +585,8 @@ job_key_check(enum sect_type st, const char *key, const char **why)
 		    "not valid in [cleanup:x], which runs once";
 	else
 		*why = jk->why;
-	return st == ST_PROGRAM ? KV_WARN : KV_ERROR;
+	return st == ST_PROGRAM || st == ST_LISTENER ? KV_WARN :
+	    KV_ERROR;
 }
 
 const char *
@@ -551,7 +613,9 @@ job_defaults(struct jobbuild *b, enum sect_type st)
 
 	job->kind = st == ST_TASK ? JOB_TASK : st == ST_CLEANUP ? JOB_CLEANUP :
 	    JOB_SERVICE;
-	job->compat = st == ST_PROGRAM;
+	job->compat = st == ST_PROGRAM || st == ST_LISTENER;
+	job->listener = st == ST_LISTENER;
+	job->buffer_size = 10;
 	job->umask = -1;
 	job->autostart = true;
 	job->autorestart = job->kind == JOB_SERVICE ? AR_UNEXPECTED : AR_FALSE;
@@ -563,7 +627,7 @@ job_defaults(struct jobbuild *b, enum sect_type st)
 	job->stopsignal = SIGTERM;
 	job->stopwaitsecs = 10 * 1000;
 	job->killmode = KM_MIXED;
-	job->priority = 999;
+	job->priority = st == ST_LISTENER ? -1 : 999;
 	job->ready = job->kind == JOB_SERVICE ? READY_STARTSECS : READY_STARTED;
 	job->start_timeout = 90 * 1000;
 	b->numprocs = 1;
@@ -925,7 +989,7 @@ job_build_all(struct loader *ld)
 	for (i = 0; i < ld->nsects; i++) {
 		st = ld->sects[i]->type;
 		if (st != ST_SERVICE && st != ST_TASK && st != ST_CLEANUP &&
-		    st != ST_PROGRAM)
+		    st != ST_PROGRAM && st != ST_LISTENER)
 			continue;
 		conf->jobs = xreallocarray(conf->jobs, (size_t)conf->njobs + 1,
 		    sizeof(*conf->jobs));
@@ -957,5 +1021,6 @@ job_config_free(struct job_config *job)
 	strv_free(job->before);
 	free(job->schedule);
 	free(job->timezone);
+	strv_free(job->events);
 	free(job);
 }

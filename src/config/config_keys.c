@@ -140,6 +140,7 @@ keys_check(enum sect_type st, const char *key, const char **why)
 	case ST_TASK:
 	case ST_CLEANUP:
 	case ST_PROGRAM:
+	case ST_LISTENER:
 		return job_key_check(st, key, why);
 	case ST_NOTRUN:
 	case ST_IGNORED:

@@ -227,6 +227,22 @@ schedule_json(struct job *j)
 	return o;
 }
 
+/* An event listener's pool: events waiting, events dropped (overflow). */
+static json_t *
+pool_json(const char *pool)
+{
+	json_t		*o;
+	uint64_t	 dropped;
+	int		 queued;
+
+	if (!evlisten_pool_stats(pool, &queued, &dropped))
+		return NULL;
+	o = json_object();
+	jset(o, "queued", json_integer(queued));
+	jset(o, "dropped", json_integer((json_int_t)dropped));
+	return o;
+}
+
 /* One element of a status reply (droverctl(1) lists the fields). */
 static json_t *
 instance_json(struct instance *in, int64_t now)
@@ -260,6 +276,8 @@ instance_json(struct instance *in, int64_t now)
 		jset(o, "stopping", stopping_json(in, now));
 	if (in->job->removed)
 		jset(o, "removed", json_true());
+	if (c->listener)
+		jset(o, "events", pool_json(c->name));
 	if (in->d->d_sd_phase != SD_NONE)
 		jset(o, "shutdown", shutdown_json(in, now));
 	return o;

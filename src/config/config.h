@@ -99,6 +99,7 @@ struct job_config {
 	bool		 listener;	/* [eventlistener:x] */
 	char	       **events;	/* its event type names */
 	int		 buffer_size;	/* events queued per pool */
+	bool		 result_any;	/* a Python result_handler: no FAIL */
 };
 
 struct group_config {

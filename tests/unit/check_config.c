@@ -548,12 +548,28 @@ START_TEST(test_ignored_sections)
 	    "(drover has no XML-RPC interface)"));
 	WARNING_IS(M(10, "[ctlplugin:x] is not used by drover (drover has no "
 	    "supervisorctl plugins)"));
-	WARNING_IS(M(12, "[eventlistener:el] is not used by drover (event "
-	    "listeners are not supported); its jobs will not be started"));
 	WARNING_IS(M(15, "[fcgi-program:f] is not used by drover (FastCGI "
 	    "programs are not supported); its jobs will not be started"));
-	NWARNINGS(7);
-	ck_assert_int_eq(conf->njobs, 1);
+	NWARNINGS(6);		/* [eventlistener:el] runs: it is a job */
+	ck_assert_int_eq(conf->njobs, 2);
+}
+END_TEST
+
+/* result_handler: the default, a Python one (warned, every RESULT taken
+ * as OK), and a value that is not MODULE:FUNCTION. */
+START_TEST(test_result_handler)
+{
+	LOAD_OK("[eventlistener:d]\ncommand = /bin/el\nevents = EVENT\n"
+	    "result_handler = supervisor.dispatchers:default_handler\n"
+	    "[eventlistener:s]\ncommand = /bin/el\nevents = EVENT\n"
+	    "result_handler = supervisor_stdout:event_handler\n");
+	WARNING_IS(M(8, "result_handler: drover runs no Python handler "
+	    "'supervisor_stdout:event_handler'; every RESULT is taken as OK"));
+	ck_assert(!J("d")->result_any);
+	ck_assert(J("s")->result_any);
+	LOAD_BAD("[eventlistener:x]\ncommand = /bin/el\nevents = EVENT\n"
+	    "result_handler = nohandler\n");
+	NERRORS(1);
 }
 END_TEST
 
@@ -593,7 +609,7 @@ START_TEST(test_unknown_keys)
 {
 	LOAD_BAD("[drover]\nshutdown_timout = 5s\nloglevel = info\n"
 	    "[service:a]\ncomand = /bin/true\ncommand = /bin/true\n"
-	    "stdout_events_enabled = true\nbogus = 1\n"
+	    "stdout_event_enabled = true\nbogus = 1\n"
 	    "[group:g]\nprograms = a\nmax_concurent = 1\n");
 	ERROR_IS(M(2, "unknown key 'shutdown_timout' in [drover]; did you mean "
 	    "'shutdown_timeout'?"));
@@ -601,7 +617,8 @@ START_TEST(test_unknown_keys)
 	    "'log_level'?"));
 	ERROR_IS(M(5, "unknown key 'comand' in [service:a]; did you mean "
 	    "'command'?"));
-	ERROR_IS(M(7, "unknown key 'stdout_events_enabled' in [service:a]"));
+	ERROR_IS(M(7, "unknown key 'stdout_event_enabled' in [service:a]; did "
+	    "you mean 'stdout_events_enabled'?"));
 	ERROR_IS(M(8, "unknown key 'bogus' in [service:a]"));
 	ERROR_IS(M(11, "unknown key 'max_concurent' in [group:g]; did you "
 	    "mean 'max_concurrent'?"));
@@ -612,8 +629,7 @@ START_TEST(test_unknown_keys)
 	    "stdout_syslog = true\nserverurl = AUTO\n");
 	WARNING_IS(M(2, "unknown key 'comand' in [program:a] (ignored); did "
 	    "you mean 'command'?"));
-	WARNING_IS(M(4, "stdout_events_enabled: event listeners are not "
-	    "supported; ignored"));
+	ck_assert(J("a")->stdout_events);	/* a key now: PROCESS_LOG */
 	WARNING_IS(M(5, "stdout_capture_maxbytes: capture mode is not "
 	    "supported; ignored"));
 	WARNING_IS(M(6, "stdout_syslog: use stdout_logfile = syslog (or "
@@ -1367,18 +1383,19 @@ START_TEST(test_groups)
 	ERROR_IS(M(18, "max_concurrent: invalid value 'x' (expected a whole "
 	    "number, 0 or more)"));
 	LOAD_OK("[program:a]\ncommand = /bin/true\n[program:b]\n"
-	    "command = /bin/true\n[eventlistener:el]\ncommand = /bin/el\n"
+	    "command = /bin/true\n[fcgi-program:el]\ncommand = /bin/el\n"
+	    "socket = tcp://x:1\n"
 	    "[group:g]\nprograms = a,el, b\npriority = 5\nmax_concurrent = 2\n");
-	WARNING_IS(M(8, "programs: 'el' is an [eventlistener] or "
-	    "[fcgi-program], which drover does not run; left out of [group:g]"));
-	WARNING_IS(M(9, "priority: a group has no priority of its own (each "
+	WARNING_IS(M(9, "programs: 'el' is an [fcgi-program], which drover "
+	    "does not run; left out of [group:g]"));
+	WARNING_IS(M(10, "priority: a group has no priority of its own (each "
 	    "job's priority applies); ignored"));
 	g = config_find_group(conf, "g");
 	ck_assert_ptr_nonnull(g);
 	argv_is(g->jobs, "a", "b", NULL);
 	ck_assert_int_eq(g->max_concurrent, 2);
 	ck_assert_str_eq(g->file, mainpath);
-	ck_assert_int_eq(g->line, 7);
+	ck_assert_int_eq(g->line, 8);
 	ck_assert_str_eq(J("a")->group, "g");
 	ck_assert_str_eq(J("b")->group, "g");
 }
@@ -1598,6 +1615,7 @@ config_suite(void)
 	tcase_add_test(tc, test_bad_names);
 	tcase_add_test(tc, test_duplicate_sections);
 	tcase_add_test(tc, test_ignored_sections);
+	tcase_add_test(tc, test_result_handler);
 	tcase_add_test(tc, test_supervisord_section);
 	suite_add_tcase(s, tc);
 

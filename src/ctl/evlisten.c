@@ -182,6 +182,9 @@ proc_reply(struct evl_proc *p, enum evl_reply r)
 	/* a pool with a Python result_handler: the body is data, not FAIL */
 	if (r == EVL_FAIL && p->in->job->cfg->result_any)
 		r = EVL_OK;
+	/* a RESULT with no event sent is not the protocol */
+	if ((r == EVL_OK || r == EVL_FAIL) && p->cur == NULL)
+		r = EVL_BAD;
 	switch (r) {
 	case EVL_READY:
 		p->state = LS_READY;

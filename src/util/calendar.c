@@ -357,13 +357,16 @@ resolve(const struct tm *want, time_t after)
 static bool
 day_matches(const struct calendar *c, int64_t y, int m, int d)
 {
-	int64_t	 days = days_from_civil(y, m, d);
-	int	 wday = (int)(((days % 7) + 11) % 7);	/* 1970-01-01: Thu */
-	bool	 dom = c->c_mday & (UINT32_C(1) << d);
-	bool	 dow = c->c_wday & (1u << wday);
+	int64_t	 days;
+	int	 wday;
+	bool	 dom, dow;
 
-	if (!(c->c_month & (1u << m)))
+	if (m < 1 || m > 12 || d < 1 || d > 31 || !(c->c_month & (1u << m)))
 		return false;
+	days = days_from_civil(y, m, d);
+	wday = (int)(((days % 7) + 11) % 7);	/* 1970-01-01: Thu */
+	dom = c->c_mday & (UINT32_C(1) << d);
+	dow = c->c_wday & (1u << wday);
 	if (c->c_mday_star || c->c_wday_star)
 		return dom && dow;
 	return dom || dow;

@@ -433,6 +433,8 @@ load_config(const struct options *o, bool *ok)
 static const char *
 state_path(const struct config *conf, const struct options *o)
 {
+	static const char *const dirs[] = { DROVER_LOCALSTATEDIR,
+	    DROVER_LOCALSTATEDIR "/lib", DROVER_LOCALSTATEDIR "/lib/drover" };
 	const char	*p = o->state_file;
 
 	if (p == NULL && conf->state_file_none)
@@ -443,11 +445,12 @@ state_path(const struct config *conf, const struct options *o)
 		return strcmp(p, "none") == 0 ? NULL : p;
 	if (geteuid() != 0)
 		return NULL;
-	if (mkdir(DROVER_LOCALSTATEDIR "/lib/drover", 0755) == -1 &&
-	    errno != EEXIST) {
-		log_warn("%s/lib/drover: no state file", DROVER_LOCALSTATEDIR);
-		return NULL;
-	}
+	/* a /usr/local build may be the first to use $(localstatedir) */
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (mkdir(dirs[i], 0755) == -1 && errno != EEXIST) {
+			log_warn("%s: no state file", dirs[i]);
+			return NULL;
+		}
 	return DROVER_LOCALSTATEDIR "/lib/drover/state";
 }
 

@@ -165,7 +165,14 @@ pool_pump(struct evl_pool *pool)
 	LIST_FOREACH(p, &pool->procs, entry) {
 		if ((ev = TAILQ_FIRST(&pool->q)) == NULL)
 			return;
-		if (p->state != LS_READY || p->in->state != JS_RUNNING)
+		/*
+		 * A stopping listener that still says READY gets what is
+		 * queued: in a shutdown, the STOPPED events of the jobs of
+		 * the tier before it may still be in the queue when its own
+		 * tier's SIGTERM comes.
+		 */
+		if (p->state != LS_READY || (p->in->state != JS_RUNNING &&
+		    p->in->state != JS_STOPPING))
 			continue;
 		TAILQ_REMOVE(&pool->q, ev, entry);
 		pool->nq--;

@@ -251,6 +251,11 @@ class Listeners(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 
+    @unittest.skip("known race (issue 17, open): a listener that acks its "
+                   "last event and exits at once can be reaped before "
+                   "drover reads the ack, so the event is counted as resent "
+                   "and the shutdown reports a SIGKILL; seen on a loaded "
+                   "2-core machine")
     def test_shutdown_listener_stops_last(self):
         """Priority -1: the listener hears STOPPING and the jobs' STOPPED."""
         d = self.drover("""

@@ -448,8 +448,7 @@ int
 output_open(struct instance *in, int fds[3], int closefds[4])
 {
 	const struct proc_config *pc = in->pc;
-
-	int	p[2];
+	int			 p[2];
 
 	fds[0] = pc->out.kind == SINK_INHERIT ? 0 : in->d->d_devnull;
 	in->lst_fd = -1;
@@ -462,8 +461,12 @@ output_open(struct instance *in, int fds[3], int closefds[4])
 		in->lst_fd = p[1];
 	}
 	if (stream_open(in, &in->out, &pc->out, 1, &fds[1], &closefds[0])
-	    == -1)
+	    == -1) {
+		if (in->lst_fd != -1)
+			close(in->lst_fd);
+		in->lst_fd = -1;
 		return -1;
+	}
 	if (pc->redirect_stderr) {
 		in->err.in = in;
 		in->err.fd = -1;
@@ -520,7 +523,7 @@ output_force_close(struct instance *in)
 	struct outstream	*s[2] = { &in->out, &in->err };
 	int			 i;
 
-	if (in->job->cfg->listener && in->lst_fd > 2) {
+	if (in->job->cfg->listener && in->lst_fd > 2) {	/* 0: never opened */
 		close(in->lst_fd);
 		in->lst_fd = -1;
 	}

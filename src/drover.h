@@ -389,6 +389,7 @@ void	 spawn_close_run(struct instance *);
 /* cgroup.c */
 int	 cgroup_init(struct drover *);
 int	 cgroup_prepare(struct instance *, int *dir_fd, int *procs_fd);
+int	 cgroup_procs_fd(int dir_fd);
 bool	 cgroup_empty(struct instance *);
 int	 cgroup_kill(struct instance *, int sig);
 bool	 cgroup_release(struct instance *);

@@ -146,6 +146,7 @@ config_free(struct config *conf)
 	free(conf->http_inet.username);
 	free(conf->http_inet.password);
 	free(conf->pidfile);
+	free(conf->state_file);
 	strv_free(conf->environment);
 	free(conf);
 }

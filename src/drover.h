@@ -26,6 +26,7 @@
 
 struct bus;
 struct control;
+struct web;
 struct event;
 struct event_base;
 
@@ -240,6 +241,7 @@ struct drover {
 	const char	*d_confpath;
 	char		*d_socket_path;		/* control.c's, NULL = none */
 	struct control	*d_control;		/* control socket, NULL = none */
+	struct web	*d_web;			/* web.c's HTTP, NULL = none */
 
 	struct job	**d_jobs;
 	int		 d_njobs;

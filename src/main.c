@@ -26,6 +26,7 @@
 #include "config.h"
 #include "cron.h"
 #include "state.h"
+#include "web.h"
 #include "drover.h"
 #include "log.h"
 #include "value.h"
@@ -469,6 +470,12 @@ run(struct drover *d, const struct options *o)
 		event_base_free(d->d_base);
 		return 2;
 	}
+	if (web_init(d) == -1) {
+		control_fini(d);
+		engine_free_jobs(d);
+		event_base_free(d->d_base);
+		return 2;
+	}
 	signals_init(d);
 	output_init(d);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
@@ -496,6 +503,7 @@ run(struct drover *d, const struct options *o)
 	if (d->d_sd_phase != SD_DONE)
 		event_base_dispatch(d->d_base);
 	state_fini(d);
+	web_fini(d);
 	control_fini(d);
 	evlisten_fini(d);
 

@@ -201,6 +201,7 @@ struct instance {
 
 	struct event	*ev_timer;
 	char		*cg_dir;	/* cgroup leaf, NULL without cgroups */
+	bool		 cg_killed;	/* cgroup.kill written to the leaf */
 
 	enum { Q_NONE, Q_WAITING, Q_GROUP } qwhere;
 	TAILQ_ENTRY(instance) qentry;

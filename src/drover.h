@@ -195,6 +195,7 @@ struct instance {
 	int64_t		 main_exit;	/* monotonic, 0 = still running */
 	struct outstream out, err;
 	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
+	int		 stdin_fd;	/* stdin = pipe: its write end, or -1 */
 
 	struct result_rec last;
 	struct result_rec prev;		/* the one before last (status) */
@@ -243,6 +244,7 @@ struct drover {
 	char		*d_socket_path;		/* control.c's, NULL = none */
 	struct control	*d_control;		/* control socket, NULL = none */
 	struct web	*d_web;			/* web.c's HTTP, NULL = none */
+	char		*d_server_url;		/* web.c: SUPERVISOR_SERVER_URL */
 
 	struct job	**d_jobs;
 	int		 d_njobs;
@@ -403,6 +405,7 @@ void	 cgroup_fini(struct drover *);
 int	 output_open(struct instance *, int fds[3], int closefds[4]);
 void	 output_start(struct instance *);
 void	 output_force_close(struct instance *);
+int	 instance_stdin_write(struct instance *, const char *, size_t);
 void	 output_init(struct drover *);
 void	 output_reopen(struct drover *);
 void	 output_fini(struct drover *);

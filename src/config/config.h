@@ -94,6 +94,7 @@ struct job_config {
 	bool		 shield;
 	bool		 critical;
 	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
+	bool		 stdin_pipe;	/* stdin = pipe */
 	bool		 stdout_events;	/* PROCESS_LOG_STDOUT */
 	bool		 stderr_events;
 	bool		 listener;	/* [eventlistener:x] */

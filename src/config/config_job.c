@@ -414,6 +414,21 @@ set_backups(struct jobbuild *b, const struct rkey *k, const char *v,
 	return 0;
 }
 
+/* stdin = null | pipe */
+static int
+set_stdin(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	(void)off;
+	if (strcmp(v, "null") == 0)
+		b->job->stdin_pipe = false;
+	else if (strcmp(v, "pipe") == 0)
+		b->job->stdin_pipe = true;
+	else
+		return bad(b, k, v, "null or pipe");
+	return 0;
+}
+
 static int
 set_interval(struct jobbuild *b, const struct rkey *k, const char *v,
     size_t off)
@@ -509,6 +524,7 @@ static const struct jobkey jobkeys[] = {
 	{ "catch_up", IN_TASK, set_bool, OFF(catch_up), TASKONLY },
 	{ "shield", IN_TASK, set_shield, 0, TASKONLY },
 	{ "critical", IN_JOBS, set_bool, OFF(critical), NULL },
+	{ "stdin", IN_JOBS, set_stdin, 0, NULL },
 	{ "stdout", IN_JOBS, set_inst, I_STDOUT, NULL },
 	{ "stderr", IN_JOBS, set_inst, I_STDERR, NULL },
 	{ "stdout_logfile", IN_JOBS, set_inst, I_STDOUT_LOGFILE, NULL },
@@ -540,7 +556,8 @@ static const struct jobkey jobkeys[] = {
 	    "use stdout_logfile = syslog (or stdout = journal)" },
 	{ "stderr_syslog", IN_COMPAT, NULL, 0,
 	    "use stderr_logfile = syslog (or stderr = journal)" },
-	{ "serverurl", IN_COMPAT, NULL, 0, "drover has no XML-RPC server" },
+	{ "serverurl", IN_COMPAT, NULL, 0, "drover sets SUPERVISOR_SERVER_URL "
+	    "to its own [unix_http_server] or [inet_http_server]" },
 };
 #define NJOBKEYS	(sizeof(jobkeys) / sizeof(jobkeys[0]))
 

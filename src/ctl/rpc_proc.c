@@ -9,6 +9,7 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -791,7 +792,9 @@ m_send_stdin(xmlrpc_env *env, xmlrpc_value *p, void *srv, void *ci)
 	if (live_pid(in) == 0 || in->state == JS_STOPPING)
 		rpc_fault(env, F_NOT_RUNNING, "%s", in->name);
 	else if (instance_stdin_write(in, chars, strlen(chars)) == -1)
-		rpc_fault(env, F_NO_FILE, "%s", in->name);
+		rpc_fault(env, errno == EAGAIN ? F_FAILED : F_NO_FILE, "%s%s",
+		    in->name, errno == EAGAIN ? ": its stdin pipe is full" :
+		    errno == EBADF ? ": no stdin pipe (stdin = pipe)" : "");
 	free(chars);
 	return env->fault_occurred ? NULL : xmlrpc_bool_new(env, 1);
 }

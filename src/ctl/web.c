@@ -289,6 +289,13 @@ web_init(struct drover *d)
 			    '\0' ? hc[i]->host : "*",
 			    http_inet_port(w->w_srv[i]));
 	}
+	/* supervisord's default serverurl: the unix socket, else TCP */
+	if (hc[0]->on)
+		d->d_server_url = xprintf("unix://%s", hc[0]->path);
+	else
+		d->d_server_url = xprintf("http://%s:%d", *hc[1]->host !=
+		    '\0' && strcmp(hc[1]->host, "0.0.0.0") != 0 ?
+		    hc[1]->host : "127.0.0.1", http_inet_port(w->w_srv[1]));
 	return 0;
 }
 
@@ -319,4 +326,6 @@ web_fini(struct drover *d)
 	event_free(w->w_poll);
 	free(w);
 	d->d_web = NULL;
+	free(d->d_server_url);
+	d->d_server_url = NULL;
 }

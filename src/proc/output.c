@@ -440,6 +440,41 @@ stream_open(struct instance *in, struct outstream *os, const struct sink *s,
 	return 0;
 }
 
+static void
+stdin_close(struct instance *in)
+{
+	if (in->stdin_fd != -1) {
+		close(in->stdin_fd);
+		in->stdin_fd = -1;
+	}
+}
+
+/*
+ * Write to a running instance's stdin pipe (stdin = pipe), without
+ * blocking: -1 with errno EPIPE (it closed it), EAGAIN (the pipe is full)
+ * or EBADF (no pipe).
+ */
+int
+instance_stdin_write(struct instance *in, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (in->stdin_fd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	while (len > 0) {
+		if ((n = write(in->stdin_fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /*
  * Prepare fds 0-2 for the child.  closefds receives what the parent closes
  * after fork.  Streams without a pipe count as already at EOF.
@@ -459,12 +494,20 @@ output_open(struct instance *in, int fds[3], int closefds[4])
 		(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
 		fds[0] = closefds[2] = p[0];
 		in->lst_fd = p[1];
+	} else if (in->job->cfg->stdin_pipe) {
+		/* stdin = pipe: sendProcessStdin (supervisorctl fg) writes */
+		if (pipe2(p, O_CLOEXEC) == -1)
+			return -1;
+		(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
+		fds[0] = closefds[2] = p[0];
+		in->stdin_fd = p[1];
 	}
 	if (stream_open(in, &in->out, &pc->out, 1, &fds[1], &closefds[0])
 	    == -1) {
 		if (in->lst_fd != -1)
 			close(in->lst_fd);
 		in->lst_fd = -1;
+		stdin_close(in);
 		return -1;
 	}
 	if (pc->redirect_stderr) {
@@ -527,6 +570,7 @@ output_force_close(struct instance *in)
 		close(in->lst_fd);
 		in->lst_fd = -1;
 	}
+	stdin_close(in);
 	for (i = 0; i < 2; i++) {
 		/* take what is already in the pipe: no line is lost */
 		if (s[i]->fd != -1 && s[i]->ev != NULL)

@@ -15,5 +15,4 @@ uint64_t log_ring_end(void);
 uint64_t log_ring_start(void);
 size_t	 log_ring_read(uint64_t from, size_t max, struct evbuffer *dst);
 void	 log_ring_clear(void);
-int	 instance_stdin_write(struct instance *, const char *, size_t);
 #endif

@@ -18,5 +18,8 @@ struct rpc;
 struct rpc	*rpc_new(struct drover *);
 void		 rpc_free(struct rpc *);
 void		 rpc_serve(struct evhttp_request *, void *rpc);	/* /RPC2 */
+struct evbuffer;
+void		 rpc_process(struct rpc *, const char *, size_t,
+		    struct evbuffer *);		/* fuzz/fuzz_rpc.c */
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * rpc_int.h: between rpc.c (the transport, deferred answers, drover-level
- * methods) and rpc_proc.c (the process methods).  Not for other modules.
+ * methods), rpc_proc.c (the process methods) and rpc_conf.c (the
+ * configuration methods).  Not for other modules.
  */
 #ifndef DROVER_RPC_INT_H
 #define DROVER_RPC_INT_H
@@ -80,7 +81,7 @@ struct rpc {
 	struct rpc_reread r_reread;
 };
 
-/* rpc.c */
+/* rpc_util.c */
 void		 rpc_fault(xmlrpc_env *, int code, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 xmlrpc_value	*rpc_string(xmlrpc_env *, const char *, size_t);
@@ -96,6 +97,10 @@ void		 rpc_tail(uint64_t start, uint64_t end, int offset,
 		    int length, uint64_t *from, size_t *len, bool *overflow);
 void		 rpc_result_add(xmlrpc_env *, xmlrpc_value *array,
 		    const char *group, const char *name, const xmlrpc_env *);
+
+/* rpc_conf.c */
+void		 rpc_conf_register(xmlrpc_env *, struct rpc *);
+void		 rpc_reread_clear(struct rpc_reread *);
 
 /* rpc_proc.c */
 void		 rpc_proc_register(xmlrpc_env *, struct rpc *);

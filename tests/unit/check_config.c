@@ -635,7 +635,8 @@ START_TEST(test_unknown_keys)
 	    "supported; ignored"));
 	WARNING_IS(M(6, "stdout_syslog: use stdout_logfile = syslog (or "
 	    "stdout = journal); ignored"));
-	WARNING_IS(M(7, "serverurl: drover has no XML-RPC server; ignored"));
+	WARNING_IS(M(7, "serverurl: drover sets SUPERVISOR_SERVER_URL to its "
+	    "own [unix_http_server] or [inet_http_server]; ignored"));
 }
 END_TEST
 

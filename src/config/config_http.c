@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdint.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,73 @@ http_check(struct loader *ld, const struct rsect *s, struct http_config *h)
 	}
 }
 
+/*
+ * drover's own spelling, in [drover]: http_socket, http_socket_mode,
+ * http_socket_owner, http_listen, http_username, http_password (the last
+ * two for both servers).  They are read after supervisord's sections, so
+ * [drover] wins, as it does for every key both spell.
+ */
+static const struct { const char *native, *key; int which; } native_keys[] = {
+	{ "http_socket", "file", 1 },
+	{ "http_socket_mode", "chmod", 1 },
+	{ "http_socket_owner", "chown", 1 },
+	{ "http_listen", "port", 2 },
+	{ "http_username", "username", 3 },
+	{ "http_password", "password", 3 },
+};
+
+static void
+native_on(struct http_config *h, const struct rkey *k)
+{
+	if (!h->on)
+		h->mode = 0700;
+	h->on = true;
+	free(h->file);
+	h->file = xstrdup(k->file->path);
+	h->line = k->line;
+}
+
+static void
+native_build(struct loader *ld, const struct rsect *s)
+{
+	struct http_config	*hs[2] = { &ld->conf->http_unix,
+				    &ld->conf->http_inet };
+	const struct rkey	*listen = NULL;
+	struct rkey		 kk;
+	char			*v;
+	size_t			 n;
+	int			 j, w;
+
+	for (j = 0; j < s->nkeys; j++) {
+		for (n = 0; n < sizeof(native_keys) / sizeof(native_keys[0]);
+		    n++)
+			if (strcmp(s->keys[j].key, native_keys[n].native) == 0)
+				break;
+		if (n == sizeof(native_keys) / sizeof(native_keys[0]) ||
+		    config_interpolate(ld, &s->keys[j], NULL, NULL, -1, 0,
+		    &v) != 0)
+			continue;
+		kk = s->keys[j];
+		kk.key = (char *)(uintptr_t)native_keys[n].key;
+		for (w = 0; w < 2; w++) {
+			if (!(native_keys[n].which & (1 << w)))
+				continue;
+			if (native_keys[n].which != 3)
+				native_on(hs[w], &s->keys[j]);
+			http_key(ld, &kk, v, hs[w]);
+		}
+		if (native_keys[n].which == 2)
+			listen = &s->keys[j];
+		free(v);
+	}
+	if (listen != NULL && hs[1]->password == NULL && hs[1]->host != NULL &&
+	    !host_is_loopback(hs[1]->host))
+		diag_error(ld->diag, listen->file->path, listen->line,
+		    "http_listen = %s is not a loopback address: set "
+		    "http_username and http_password (or listen on 127.0.0.1)",
+		    listen->value);
+}
+
 void
 http_build(struct loader *ld)
 {
@@ -205,4 +273,7 @@ http_build(struct loader *ld)
 		}
 		http_check(ld, s, h);
 	}
+	for (i = 0; i < ld->nsects; i++)
+		if (ld->sects[i]->type == ST_DROVER)
+			native_build(ld, ld->sects[i]);
 }

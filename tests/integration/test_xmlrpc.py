@@ -454,6 +454,41 @@ class HTTPServer(harness.DroverTest):
         slow.close()
         self.assertIsNone(d.proc.poll())
 
+    def test_drover_native_keys(self):
+        """The same servers spelt in [drover]: http_socket, http_listen,
+        http_username, http_password."""
+        need_supervisorctl(self)
+        d = self.drover("""
+            [drover]
+            http_socket = @DIR@/native.sock
+            http_socket_mode = 0700
+            http_listen = 127.0.0.1:0
+            http_username = op
+            http_password = pw
+
+            [service:web]
+            command = sleep 1000
+            startsecs = 0
+            """)
+        port = int(d.wait_log(r"http: serving on 127\.0\.0\.1:(\d+)")[0])
+        self.assertEqual(os.stat(self.path("native.sock")).st_mode & 0o777,
+                         0o700)
+        for url in ("unix://" + self.path("native.sock"),
+                    "http://127.0.0.1:%d" % port):
+            r = subprocess.run([SUPERVISORCTL, "-s", url, "-u", "op", "-p",
+                                "pw", "status"], capture_output=True,
+                               text=True, timeout=30)
+            self.assertRegex(r.stdout, r"^web\s+RUNNING\s+pid \d+", url)
+        bad = self.drover("""
+            [drover]
+            http_listen = 0.0.0.0:9001
+            """, start=False)
+        r = subprocess.run([harness.DROVER, "-t", "-c", bad.path],
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(bad.path + ":3: http_listen = 0.0.0.0:9001 is not a "
+                      "loopback address", r.stderr)
+
     def test_open_port_without_password_refused(self):
         d = self.drover("""
             [inet_http_server]

@@ -125,6 +125,7 @@ peer_ok(struct http_server *srv, struct evhttp_request *req)
 	socklen_t		 cl = sizeof(cr);
 	int			 fd;
 
+	memset(&ss, 0, sizeof(ss));
 	if (conn == NULL || (bev = evhttp_connection_get_bufferevent(conn)) ==
 	    NULL || (fd = bufferevent_getfd(bev)) == -1)
 		return false;
@@ -264,6 +265,7 @@ inet_listen(struct http_server *srv, const struct http_conf *c)
 	const char		*host = *c->inet_host != '\0' ? c->inet_host :
 				    "0.0.0.0";
 
+	memset(&ss, 0, sizeof(ss));
 	bs = evhttp_bind_socket_with_handle(srv->http, host,
 	    (ev_uint16_t)c->inet_port);
 	if (bs == NULL)

@@ -103,7 +103,7 @@ call_finish(struct rpc *rpc, struct rpc_call *c, xmlrpc_env *fault)
 	xmlrpc_value	*v;
 	xmlrpc_env	 env;
 
-	if (c->rc_timer != NULL) {
+	if (c->rc_queued) {
 		TAILQ_REMOVE(&rpc->r_waiting, c, rc_entry);
 		rpc->r_nwaiting--;
 	}
@@ -239,6 +239,7 @@ call_wait(struct rpc *rpc, struct rpc_call *c)
 	tv.tv_usec = (c->rc_bound % 1000) * 1000;
 	evtimer_add(c->rc_timer, &tv);
 	TAILQ_INSERT_TAIL(&rpc->r_waiting, c, rc_entry);
+	c->rc_queued = true;
 	rpc->r_nwaiting++;
 }
 

@@ -61,6 +61,7 @@ struct rpc_call {
 	xmlrpc_value		*rc_results;	/* array, filled as they settle */
 	int64_t			 rc_bound;	/* ms */
 	struct event		*rc_timer;
+	bool			 rc_queued;	/* in r_waiting */
 	TAILQ_ENTRY(rpc_call)	 rc_entry;
 };
 

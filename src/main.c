@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "drover.h"
+#include "history.h"
 #include "log.h"
 #include "value.h"
 #include "xmalloc.h"
@@ -442,6 +443,7 @@ run(struct drover *d, const struct options *o)
 	if (cgroup_init(d) == -1)
 		log_info("no cgroup v2 subtree: tracking jobs by process group");
 	notify_init(d);
+	history_init(d);
 	if (notify_server_init(d) == -1)
 		log_warn("notify socket for jobs");
 	notify_watchdog_init(d);
@@ -465,6 +467,7 @@ run(struct drover *d, const struct options *o)
 	notify_fini(d);
 	output_fini(d);
 	engine_free_jobs(d);		/* and their cgroup leaves */
+	history_fini(d);
 	cgroup_fini(d);
 	if (d->d_sd_timer != NULL)
 		event_free(d->d_sd_timer);

@@ -83,6 +83,7 @@ struct job_config {
 	int64_t		 interval;	/* ms; 0 = none (tasks) */
 	bool		 shield;
 	bool		 critical;
+	int		 history;	/* runs kept (history.c) */
 	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
 };
 

@@ -10,7 +10,7 @@ CC=${CC_FUZZ:-clang}
 FLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/src -I$top/src/util -I$top/src/config -I$top/src/core -I$top/src/proc -I$top/src/ctl"
 LIBS="$(pkg-config --cflags --libs libsystemd inih)"
 u=$top/src/util
-common="$u/value.c $u/value_interp.c $u/strv.c $u/xmalloc.c $u/log.c"
+common="$top/src/ctl/evlisten_proto.c $u/value.c $u/value_interp.c $u/strv.c $u/xmalloc.c $u/log.c $u/calendar.c"
 cdir=$top/src/config
 config="$cdir/config.c $cdir/config_util.c $cdir/config_sect.c $cdir/config_read.c $cdir/config_keys.c $cdir/config_job.c $cdir/validate.c $top/src/util/names.c"
 JANSSON="$(pkg-config --cflags --libs jansson)"
@@ -41,3 +41,7 @@ build fuzz_control $common "$top/src/ctl/control_proto.c" $JANSSON
 run fuzz_control
 build fuzz_notify $common "$top/src/ctl/notify_proto.c"
 run fuzz_notify
+build fuzz_calendar $common
+run fuzz_calendar
+build fuzz_evlisten $common
+run fuzz_evlisten

@@ -151,6 +151,15 @@ struct job {
 	struct retired_conf *retired_conf;	/* config of a removed job */
 	int64_t		 sd_tier;	/* shutdown.c: stop tier, see tier_of() */
 	int		 sd_tier_mark;	/* 0 unknown, 1 being computed, 2 known */
+	/* cron.c: schedule = */
+	struct event	*cron_ev;	/* armed for the next run only */
+	int64_t		 cron_next;	/* wall ms of the next run, 0 = none */
+	int64_t		 cron_fire;	/* cron_next + random_delay */
+	char		*cron_key;	/* schedule and zone it was armed for */
+	uint64_t	 cron_skipped;	/* runs skipped by overlap = skip */
+	/* state.c: what the state file keeps */
+	bool		 st_down;	/* the operator stopped it: no autostart */
+	int64_t		 st_last_run;	/* wall ms of the last scheduled run */
 };
 
 struct instance {
@@ -187,6 +196,7 @@ struct instance {
 	int64_t		 run_start_wall;
 	int64_t		 main_exit;	/* monotonic, 0 = still running */
 	struct outstream out, err;
+	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
 
 	struct result_rec last;
 	struct result_rec prev;		/* the one before last (status) */
@@ -226,6 +236,10 @@ struct drover {
 	struct event_base *d_base;
 	const struct engine_ops *d_ops;
 	struct bus	*d_bus;			/* bus.h */
+	/* Event listeners (ctl/evlisten.c registers these; proc/output.c
+	 * calls them): a listener's stdin write end, its stdout bytes. */
+	void		(*d_evl_spawned)(struct instance *, int fd);
+	void		(*d_evl_data)(struct instance *, const char *, size_t);
 	struct config	*d_conf;
 	const char	*d_confpath;
 	char		*d_socket_path;		/* control.c's, NULL = none */
@@ -278,6 +292,8 @@ struct drover {
 	struct event	*d_sigev[8];
 	int		 d_nsigev;
 
+	char		*d_state_path;		/* state.c, NULL = none */
+	struct event	*d_state_ev;		/* coalesces writes */
 	struct event	*d_status_ev;		/* STATUS= rate limit */
 	bool		 d_status_dirty;
 	struct event	*d_watchdog_ev;
@@ -356,6 +372,13 @@ void	 reload_changed(struct drover *);
 
 /* control.c */
 int	 control_init(struct drover *, const char *path);
+
+/* evlisten.c: [eventlistener:x] pools, a bus subscriber */
+void	 evlisten_init(struct drover *);
+void	 evlisten_fini(struct drover *);
+bool	 evlisten_pool_stats(const char *pool, int *queued, uint64_t *dropped);
+/* XML-RPC supervisor.sendRemoteCommEvent(type, data) */
+void	 evlisten_remote_comm(const char *type, const char *data);
 void	 control_fini(struct drover *);
 
 /* shutdown.c */
@@ -376,6 +399,7 @@ void	 spawn_close_run(struct instance *);
 /* cgroup.c */
 int	 cgroup_init(struct drover *);
 int	 cgroup_prepare(struct instance *, int *dir_fd, int *procs_fd);
+int	 cgroup_procs_fd(int dir_fd);
 bool	 cgroup_empty(struct instance *);
 int	 cgroup_kill(struct instance *, int sig);
 bool	 cgroup_release(struct instance *);

@@ -363,7 +363,7 @@ static void
 detail(json_t *in, char *buf, size_t sz)
 {
 	const char	*state = sget(in, "state");
-	json_t		*st = json_object_get(in, "stopping");
+	json_t		*st = json_object_get(in, "stopping"), *sch;
 	char		 t[64], t2[32];
 	long long	 v = 0, w = 0;
 
@@ -395,8 +395,17 @@ detail(json_t *in, char *buf, size_t sz)
 	}
 	if (iget(in, "restarts", &v) && v > 0)
 		cat(buf, sz, ", restarts %lld", v);
+	sch = json_object_get(in, "schedule");
+	if (json_is_object(sch) && json_is_string(json_object_get(sch,
+	    "next_run")))
+		cat(buf, sz, ", next %s", sget(sch, "next_run"));
 	if (json_is_true(json_object_get(in, "removed")))
 		cat(buf, sz, ", removed by a reload");
+	if (json_is_object(json_object_get(in, "events"))) {
+		iget(json_object_get(in, "events"), "queued", &v);
+		iget(json_object_get(in, "events"), "dropped", &w);
+		cat(buf, sz, ", events queued %lld dropped %lld", v, w);
+	}
 	cat_shutdown(buf, sz, json_object_get(in, "shutdown"));
 }
 

@@ -24,6 +24,8 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "cron.h"
+#include "state.h"
 #include "drover.h"
 #include "history.h"
 #include "log.h"
@@ -38,6 +40,7 @@
 struct options {
 	const char	*config;
 	const char	*socket;
+	const char	*state_file;	/* --state-file, NULL = the config's */
 	bool		 check;
 	bool		 once;
 	bool		 fail_fast;
@@ -57,6 +60,8 @@ usage(FILE *f)
 	    "      --fail-fast        with --once: the first failure cancels "
 	    "the rest\n"
 	    "  -s, --socket PATH      control socket (overrides the config)\n"
+	    "      --state-file PATH  state file, or none (overrides the "
+	    "config)\n"
 	    "  -l, --log-level LEVEL  debug, info, notice, warning, error\n"
 	    "      --debug            log every state transition\n"
 	    "  -V, --version          print the version\n"
@@ -66,7 +71,7 @@ usage(FILE *f)
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_ONCE = 256, OPT_FAIL_FAST, OPT_DEBUG };
+	enum { OPT_ONCE = 256, OPT_FAIL_FAST, OPT_DEBUG, OPT_STATE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 't' },
@@ -75,6 +80,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "state-file", required_argument, NULL, OPT_STATE },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -93,6 +99,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_ONCE: o->once = true; break;
 		case OPT_FAIL_FAST: o->fail_fast = true; break;
 		case OPT_DEBUG: o->debug = true; break;
+		case OPT_STATE: o->state_file = optarg; break;
 		case 'l':
 			if (log_level_parse(optarg, &o->level) == -1) {
 				fprintf(stderr, "drover: unknown log level "
@@ -214,6 +221,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
+	case SIGQUIT:		/* supervisord's third one */
 		shutdown_signal(d, (int)sig);
 		break;
 	case SIGHUP:
@@ -232,7 +240,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 static void
 signals_init(struct drover *d)
 {
-	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP,
 	    SIGUSR1, SIGUSR2 };
 	size_t		i;
 
@@ -418,6 +426,35 @@ load_config(const struct options *o, bool *ok)
 	return conf;
 }
 
+/*
+ * The state file: --state-file, else state_file =, else (as root) the
+ * default under $(localstatedir)/lib/drover, its directory made if need
+ * be.  A user's drover keeps none unless told where.
+ */
+static const char *
+state_path(const struct config *conf, const struct options *o)
+{
+	static const char *const dirs[] = { DROVER_LOCALSTATEDIR,
+	    DROVER_LOCALSTATEDIR "/lib", DROVER_LOCALSTATEDIR "/lib/drover" };
+	const char	*p = o->state_file;
+
+	if (p == NULL && conf->state_file_none)
+		return NULL;
+	if (p == NULL)
+		p = conf->state_file;
+	if (p != NULL)
+		return strcmp(p, "none") == 0 ? NULL : p;
+	if (geteuid() != 0)
+		return NULL;
+	/* a /usr/local build may be the first to use $(localstatedir) */
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (mkdir(dirs[i], 0755) == -1 && errno != EEXIST) {
+			log_warn("%s: no state file", dirs[i]);
+			return NULL;
+		}
+	return DROVER_LOCALSTATEDIR "/lib/drover/state";
+}
+
 static int
 run(struct drover *d, const struct options *o)
 {
@@ -453,12 +490,16 @@ run(struct drover *d, const struct options *o)
 	d->d_once = o->once;
 	d->d_fail_fast = o->fail_fast;
 	engine_load(d, conf);
+	evlisten_init(d);
 	log_info("drover %s started: %d jobs from %s", PACKAGE_VERSION,
 	    conf->njobs, o->config);
+	state_init(d, state_path(conf, o));
 	engine_autostart(d);
 	if (d->d_sd_phase != SD_DONE)
 		event_base_dispatch(d->d_base);
+	state_fini(d);
 	control_fini(d);
+	evlisten_fini(d);
 
 	if (pidfile != NULL)
 		unlink(pidfile);
@@ -505,6 +546,7 @@ main(int argc, char **argv)
 		log_setlevel(d.d_conf->log_level);
 	if (o.check) {
 		config_summary(d.d_conf, stdout);
+		cron_print_next(d.d_conf, 3, stdout);
 		config_free(d.d_conf);
 		spawn_release_slots();
 		return 0;
@@ -512,6 +554,7 @@ main(int argc, char **argv)
 	srandom((unsigned)(getpid() ^ time(NULL)));
 	engine_init(&d, &real_ops);
 	conductor_init(&d);
+	cron_init(&d);
 	d.d_confpath = o.config;
 	d.d_level_from_cli = o.level_set;
 	rc = run(&d, &o);

@@ -11,7 +11,7 @@ command -v "$tidy" >/dev/null 2>&1 || { echo "SKIP: no $tidy"; exit 77; }
 cd "$top" || exit 1
 flags="$(pkg-config --cflags libevent libsystemd inih jansson 2>/dev/null)"
 flags="$flags -Isrc -Isrc/util -Isrc/config -Isrc/core -Isrc/proc -Isrc/ctl"
-flags="$flags -D_GNU_SOURCE -std=gnu11 -DPACKAGE_VERSION=\"0\""
+flags="$flags -D_GNU_SOURCE -std=gnu11 -DPACKAGE_VERSION=\"0\" -DDROVER_LOCALSTATEDIR=\"/var\""
 [ $# -gt 0 ] || set -- src/*.c src/*/*.c
 nfiles=$#
 supp=${TIDY_SUPPRESSIONS:-tests/clang-tidy-suppressions.txt}

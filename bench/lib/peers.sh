@@ -9,6 +9,10 @@
 # appends its time stamps to $WORK/stamps.
 #
 #   limit          bench/limit/minisup: fork/exec/waitpid, nothing else
+#   limit-cg       bench/limit/minisup-cg: the same, each child born in a
+#                  cgroup v2 leaf of its own (mkdir, clone3 with
+#                  CLONE_INTO_CGROUP, rmdir once reaped): the limit for
+#                  drover with cgroups
 #   drover         [service:s] numprocs=N startsecs=0, stdout/stderr =
 #                  inherit: the children share the supervisor's output, as
 #                  they do under minisup, s6 and runit
@@ -40,6 +44,7 @@ peer_max_n() {
 peer_bin() {
     case $1 in
     limit) echo "$BIN/minisup" ;;
+    limit-cg) echo "$BIN/minisup-cg" ;;
     drover*) echo "$DROVER" ;;
     s6) command -v s6-svscan ;;
     runit) command -v runsvdir ;;
@@ -50,6 +55,7 @@ peer_bin() {
 peer_version() {
     case $1 in
     limit) echo "bench/limit/minisup.c, $(cc --version | head -n1)" ;;
+    limit-cg) echo "bench/limit/minisup-cg.c + cgleaf.h, $(cc --version | head -n1)" ;;
     drover*) "$DROVER" -V 2>/dev/null | head -n1 ;;
     s6) echo "s6 $(dpkg-query -W -f='${Version}' s6 2>/dev/null), skalibs $(dpkg-query -W -f='${Version}' 'libskarnet2*' 2>/dev/null | head -n1)" ;;
     runit) echo "runit $(dpkg-query -W -f='${Version}' runit 2>/dev/null)" ;;
@@ -89,6 +95,8 @@ peer_config() {
     case $peer in
     limit)
         SUP_CMD=("$BIN/minisup" -n "$n" -- "$exe" "$WORK/stamps") ;;
+    limit-cg)
+        SUP_CMD=("$BIN/minisup-cg" -n "$n" -- "$exe" "$WORK/stamps") ;;
     drover|drover-nocg|drover-notify)
         drover_ini "$n" "$exe" "$kind" inherit >"$WORK/drover.ini"
         SUP_CMD=("$DROVER" -c "$WORK/drover.ini")

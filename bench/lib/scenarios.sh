@@ -178,6 +178,7 @@ oneshot_config() {
     SUP_IN=/dev/null SUP_EXE=/bin/true SUP_ENV=()
     case $runner in
     spawner) SUP_CMD=("$BIN/spawner" -j "$JOBS" -n "$TASKS" -- /bin/true) ;;
+    spawner-cg) SUP_CMD=("$BIN/spawner-cg" -j "$JOBS" -n "$TASKS" -- /bin/true) ;;
     xargs) SUP_IN=$WROOT/tasks.txt SUP_CMD=(xargs -P "$JOBS" -n 1 /bin/true) ;;
     parallel) SUP_IN=$WROOT/tasks.txt SUP_CMD=(parallel --will-cite -j "$JOBS" /bin/true) ;;
     drover|drover-inherit|drover-nocg)

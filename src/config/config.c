@@ -137,6 +137,7 @@ config_free(struct config *conf)
 	free(conf->socket);
 	free(conf->socket_group);
 	free(conf->pidfile);
+	free(conf->state_file);
 	strv_free(conf->environment);
 	free(conf);
 }

@@ -15,10 +15,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "calendar.h"
+
 enum job_kind { JOB_SERVICE, JOB_TASK, JOB_CLEANUP };
 enum autorestart { AR_FALSE, AR_TRUE, AR_UNEXPECTED };
 enum killmode { KM_MIXED, KM_GROUP, KM_PROCESS };
 enum ready_mode { READY_STARTED, READY_STARTSECS, READY_NOTIFY };
+/* schedule =: a run that comes due while one runs */
+enum overlap { OVERLAP_SKIP, OVERLAP_QUEUE, OVERLAP_CANCEL };
 enum sink_kind { SINK_LOG, SINK_JOURNAL, SINK_FILE, SINK_NULL, SINK_INHERIT };
 
 #define LIMIT_UNSET	((uint64_t)0)	/* in struct job_limit.set == false */
@@ -81,10 +85,22 @@ struct job_config {
 	int64_t		 start_timeout;	/* ms; bounds STARTING for ready=notify */
 	int64_t		 timeout;	/* ms; 0 = none (tasks, cleanup) */
 	int64_t		 interval;	/* ms; 0 = none (tasks) */
+	char		*schedule;	/* calendar expression, NULL = none */
+	struct calendar	 cal;		/* schedule, parsed */
+	char		*timezone;	/* NULL = local time */
+	enum overlap	 overlap;
+	int64_t		 random_delay;	/* ms; 0 = none */
+	bool		 catch_up;
 	bool		 shield;
 	bool		 critical;
 	int		 history;	/* runs kept (history.c) */
 	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
+	bool		 stdout_events;	/* PROCESS_LOG_STDOUT */
+	bool		 stderr_events;
+	bool		 listener;	/* [eventlistener:x] */
+	char	       **events;	/* its event type names */
+	int		 buffer_size;	/* events queued per pool */
+	bool		 result_any;	/* a Python result_handler: no FAIL */
 };
 
 struct group_config {
@@ -105,6 +121,8 @@ struct config {
 	gid_t		 socket_gid;
 	int		 log_level;	/* -1 = not set in the file */
 	char		*pidfile;
+	char		*state_file;	/* NULL = the default */
+	bool		 state_file_none;	/* state_file = none */
 	char	       **environment;	/* "KEY=value" for every job */
 
 	struct job_config **jobs;	/* in file order */

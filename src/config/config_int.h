@@ -53,9 +53,10 @@ enum sect_type {
 	ST_TASK,
 	ST_CLEANUP,
 	ST_PROGRAM,		/* supervisord's [program:x] */
+	ST_LISTENER,		/* supervisord's [eventlistener:x] */
 	ST_GROUP,
 	ST_INCLUDE,		/* supervisord's [include] */
-	ST_NOTRUN,		/* [eventlistener:x], [fcgi-program:x] */
+	ST_NOTRUN,		/* [fcgi-program:x] */
 	ST_IGNORED,		/* [unix_http_server], [supervisorctl] ... */
 };
 
@@ -90,7 +91,7 @@ struct loader {
 	int			 depth;
 	char			*nodename;	/* %(host_node_name)s */
 	struct jobmeta		*meta;		/* one per conf->jobs[i] */
-	struct names		*notrun;	/* [eventlistener:x] names */
+	struct names		*notrun;	/* [fcgi-program:x] names */
 	/* lookups by name, each to the first of its name (names.h) */
 	struct names		*sectnames;	/* header -> sects[], but
 						 * [include] (cfile->incl) */

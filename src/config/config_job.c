@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "config_int.h"
+#include "evlisten_proto.h"
 #include "value.h"
 #include "xmalloc.h"
 
@@ -28,6 +29,7 @@
 #define IN_JOBS		(IN_SERVICE | IN_TASK | IN_CLEANUP | IN_PROGRAM)
 #define IN_SVC		(IN_SERVICE | IN_PROGRAM)
 #define IN_COMPAT	0x10	/* supervisord's, not implemented: warned */
+#define IN_LISTENER	0x20	/* [eventlistener:x] only */
 
 #define DEFAULT_MAXBYTES	(50 * 1024 * 1024)
 #define DEFAULT_BACKUPS		10
@@ -44,6 +46,7 @@ struct jobbuild {
 	const struct rkey	*inst[NINST];
 	const struct rkey	*numprocs_k, *shield_k, *backoff_max_k;
 	const struct rkey	*killasgroup_k;
+	const struct rkey	*schedule_k, *interval_k, *timezone_k;
 	int			 numprocs;
 	int			 numprocs_start;
 	uint64_t		 maxbytes[2];
@@ -173,6 +176,65 @@ set_numprocs(struct jobbuild *b, const struct rkey *k, const char *v,
 		return bad(b, k, v, "a number from 1 to 10000");
 	b->numprocs = (int)n;
 	b->numprocs_k = k;
+	return 0;
+}
+
+/* events = PROCESS_STATE, TICK_60: names checked by the listener
+ * module's table (evlisten_proto.c), which config may call (a layer down). */
+static int
+set_events(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	char	**list, **e;
+
+	if (value_list(v, &list) != 0)
+		return bad(b, k, v, "a list of event types");
+	for (e = list; *e != NULL; e++) {
+		if (evl_type_lookup(*e) == -1) {
+			key_error(b->ld, k, "unknown event type '%s' (see "
+			    "drover.ini(5), EVENT LISTENERS)", *e);
+			strv_free(list);
+			return -1;
+		}
+	}
+	if (*list == NULL) {
+		strv_free(list);
+		return bad(b, k, v, "a list of event types");
+	}
+	strv_free(b->job->events);
+	b->job->events = list;
+	return 0;
+}
+
+static int
+set_buffer_size(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	long	n;
+
+	if (value_int(v, 1, 1000000, &n) != 0)
+		return bad(b, k, v, "a number from 1 to 1000000");
+	b->job->buffer_size = (int)n;
+	return 0;
+}
+
+/*
+ * Only supervisord's default handler (RESULT OK / FAIL) is built in.  A
+ * Python handler (supervisor_stdout:event_handler is the common one) takes
+ * the RESULT body as data, not as a verdict; drover cannot run it, so such
+ * a pool takes every RESULT as OK rather than resending forever.
+ */
+static int
+set_result_handler(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	if (strcmp(v, "supervisor.dispatchers:default_handler") == 0)
+		return 0;
+	if (strchr(v, ':') == NULL)
+		return bad(b, k, v, "MODULE:FUNCTION");
+	key_warn(b->ld, k, "drover runs no Python handler '%s'; every RESULT "
+	    "is taken as OK", v);
+	b->job->result_any = true;
 	return 0;
 }
 
@@ -366,6 +428,59 @@ set_history(struct jobbuild *b, const struct rkey *k, const char *v,
 	return 0;
 }
 
+static int
+set_interval(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	b->interval_k = k;
+	return set_duration(b, k, v, off);
+}
+
+static int
+set_schedule(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	char	err[256];
+
+	if (calendar_parse(&b->job->cal, v, err, sizeof err) != 0) {
+		key_error(b->ld, k, "invalid calendar expression '%.60s': %s",
+		    v, err);
+		return -1;
+	}
+	free(b->job->schedule);
+	b->job->schedule = xstrdup(v);
+	b->schedule_k = k;
+	return 0;
+}
+
+static int
+set_timezone(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	if (*v == '\0' || !calendar_zone_valid(v))
+		return bad(b, k, v, "a zone of the time zone database like "
+		    "Europe/Berlin or UTC");
+	free(b->job->timezone);
+	b->job->timezone = xstrdup(v);
+	b->timezone_k = k;
+	return 0;
+}
+
+static int
+set_overlap(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	if (strcmp(v, "skip") == 0)
+		b->job->overlap = OVERLAP_SKIP;
+	else if (strcmp(v, "queue") == 0)
+		b->job->overlap = OVERLAP_QUEUE;
+	else if (strcmp(v, "cancel-previous") == 0)
+		b->job->overlap = OVERLAP_CANCEL;
+	else
+		return bad(b, k, v, "skip, queue or cancel-previous");
+	return 0;
+}
+
 #define OFF(f)	offsetof(struct job_config, f)
 #define TASKONLY	"only valid in [task:x]"
 
@@ -400,7 +515,12 @@ static const struct jobkey jobkeys[] = {
 	{ "start_timeout", IN_JOBS, set_duration, OFF(start_timeout), NULL },
 	{ "timeout", IN_TASK | IN_CLEANUP, set_duration, OFF(timeout),
 	    "only valid in [task:x] and [cleanup:x]" },
-	{ "interval", IN_TASK, set_duration, OFF(interval), TASKONLY },
+	{ "interval", IN_TASK, set_interval, OFF(interval), TASKONLY },
+	{ "schedule", IN_TASK, set_schedule, 0, TASKONLY },
+	{ "timezone", IN_TASK, set_timezone, 0, TASKONLY },
+	{ "overlap", IN_TASK, set_overlap, 0, TASKONLY },
+	{ "random_delay", IN_TASK, set_duration, OFF(random_delay), TASKONLY },
+	{ "catch_up", IN_TASK, set_bool, OFF(catch_up), TASKONLY },
 	{ "shield", IN_TASK, set_shield, 0, TASKONLY },
 	{ "critical", IN_JOBS, set_bool, OFF(critical), NULL },
 	{ "history", IN_JOBS, set_history, 0, NULL },
@@ -421,10 +541,16 @@ static const struct jobkey jobkeys[] = {
 	    "capture mode is not supported" },
 	{ "stderr_capture_maxbytes", IN_COMPAT, NULL, 0,
 	    "capture mode is not supported" },
-	{ "stdout_events_enabled", IN_COMPAT, NULL, 0,
-	    "event listeners are not supported" },
-	{ "stderr_events_enabled", IN_COMPAT, NULL, 0,
-	    "event listeners are not supported" },
+	{ "stdout_events_enabled", IN_JOBS, set_bool, OFF(stdout_events),
+	    NULL },
+	{ "stderr_events_enabled", IN_JOBS, set_bool, OFF(stderr_events),
+	    NULL },
+	{ "events", IN_LISTENER, set_events, 0,
+	    "only in [eventlistener:x]" },
+	{ "buffer_size", IN_LISTENER, set_buffer_size, 0,
+	    "only in [eventlistener:x]" },
+	{ "result_handler", IN_LISTENER, set_result_handler, 0,
+	    "only in [eventlistener:x]" },
 	{ "stdout_syslog", IN_COMPAT, NULL, 0,
 	    "use stdout_logfile = syslog (or stdout = journal)" },
 	{ "stderr_syslog", IN_COMPAT, NULL, 0,
@@ -443,6 +569,8 @@ sect_bit(enum sect_type st)
 		return IN_TASK;
 	case ST_CLEANUP:
 		return IN_CLEANUP;
+	case ST_LISTENER:
+		return IN_PROGRAM | IN_LISTENER;
 	default:
 		return IN_PROGRAM;
 	}
@@ -471,7 +599,8 @@ job_key_check(enum sect_type st, const char *key, const char **why)
 		return KV_UNKNOWN;
 	if (jk->in & IN_COMPAT) {
 		*why = jk->why;
-		return st == ST_PROGRAM ? KV_WARN : KV_UNKNOWN;
+		return st == ST_PROGRAM || st == ST_LISTENER ? KV_WARN :
+		    KV_UNKNOWN;
 	}
 	if (jk->in & sect_bit(st))
 		return KV_OK;
@@ -480,7 +609,8 @@ job_key_check(enum sect_type st, const char *key, const char **why)
 		    "not valid in [cleanup:x], which runs once";
 	else
 		*why = jk->why;
-	return st == ST_PROGRAM ? KV_WARN : KV_ERROR;
+	return st == ST_PROGRAM || st == ST_LISTENER ? KV_WARN :
+	    KV_ERROR;
 }
 
 const char *
@@ -507,7 +637,9 @@ job_defaults(struct jobbuild *b, enum sect_type st)
 
 	job->kind = st == ST_TASK ? JOB_TASK : st == ST_CLEANUP ? JOB_CLEANUP :
 	    JOB_SERVICE;
-	job->compat = st == ST_PROGRAM;
+	job->compat = st == ST_PROGRAM || st == ST_LISTENER;
+	job->listener = st == ST_LISTENER;
+	job->buffer_size = 10;
 	job->umask = -1;
 	job->autostart = true;
 	job->autorestart = job->kind == JOB_SERVICE ? AR_UNEXPECTED : AR_FALSE;
@@ -519,7 +651,7 @@ job_defaults(struct jobbuild *b, enum sect_type st)
 	job->stopsignal = SIGTERM;
 	job->stopwaitsecs = 10 * 1000;
 	job->killmode = KM_MIXED;
-	job->priority = 999;
+	job->priority = st == ST_LISTENER ? -1 : 999;
 	job->history = 10;
 	job->ready = job->kind == JOB_SERVICE ? READY_STARTSECS : READY_STARTED;
 	job->start_timeout = 90 * 1000;
@@ -619,6 +751,11 @@ job_check(struct jobbuild *b)
 	if (job->shield && job->timeout == 0)
 		key_error(b->ld, b->shield_k, "shield = true requires a "
 		    "timeout");
+	if (b->schedule_k != NULL && b->interval_k != NULL)
+		key_error(b->ld, b->schedule_k, "schedule and interval (line "
+		    "%d) may not both be set", b->interval_k->line);
+	if (b->schedule_k == NULL && b->timezone_k != NULL)
+		key_error(b->ld, b->timezone_k, "is only valid with schedule");
 	if (b->numprocs > 1) {
 		k = b->inst[I_PROCESS_NAME];
 		if (k != NULL && strstr(k->value, "%(process_num)") == NULL)
@@ -877,7 +1014,7 @@ job_build_all(struct loader *ld)
 	for (i = 0; i < ld->nsects; i++) {
 		st = ld->sects[i]->type;
 		if (st != ST_SERVICE && st != ST_TASK && st != ST_CLEANUP &&
-		    st != ST_PROGRAM)
+		    st != ST_PROGRAM && st != ST_LISTENER)
 			continue;
 		conf->jobs = xreallocarray(conf->jobs, (size_t)conf->njobs + 1,
 		    sizeof(*conf->jobs));
@@ -907,5 +1044,8 @@ job_config_free(struct job_config *job)
 	free(job->user);
 	strv_free(job->after);
 	strv_free(job->before);
+	free(job->schedule);
+	free(job->timezone);
+	strv_free(job->events);
 	free(job);
 }

@@ -45,6 +45,8 @@ static void	set_socket_group(struct loader *, const struct rkey *,
 static void	set_log_level(struct loader *, const struct rkey *,
 		    const char *);
 static void	set_pidfile(struct loader *, const struct rkey *, const char *);
+static void	set_state_file(struct loader *, const struct rkey *,
+		    const char *);
 static void	set_include(struct loader *, const struct rkey *, const char *);
 static void	set_environment(struct loader *, const struct rkey *,
 		    const char *);
@@ -62,6 +64,7 @@ static const struct drkey drkeys[] = {
 	{ "socket_group", IN_BOTH, set_socket_group, NULL },
 	{ "log_level", IN_BOTH, set_log_level, NULL },
 	{ "pidfile", IN_BOTH, set_pidfile, NULL },
+	{ "state_file", IN_BOTH, set_state_file, NULL },
 	{ "include", IN_BOTH, set_include, NULL },
 	{ "environment", IN_BOTH, set_environment, NULL },
 	{ "loglevel", IN_SUPERVISORD, set_log_level, NULL },
@@ -137,6 +140,7 @@ keys_check(enum sect_type st, const char *key, const char **why)
 	case ST_TASK:
 	case ST_CLEANUP:
 	case ST_PROGRAM:
+	case ST_LISTENER:
 		return job_key_check(st, key, why);
 	case ST_NOTRUN:
 	case ST_IGNORED:
@@ -264,6 +268,22 @@ set_pidfile(struct loader *ld, const struct rkey *k, const char *v)
 	free(ld->conf->pidfile);
 	ld->conf->pidfile = config_path(k->file, v);
 	validate_dir(ld, k, ld->conf->pidfile, NULL);
+}
+
+static void
+set_state_file(struct loader *ld, const struct rkey *k, const char *v)
+{
+	if (*v == '\0') {
+		key_bad_value(ld, k, v, "a path, or none");
+		return;
+	}
+	free(ld->conf->state_file);
+	ld->conf->state_file = NULL;
+	ld->conf->state_file_none = strcmp(v, "none") == 0;
+	if (ld->conf->state_file_none)
+		return;
+	ld->conf->state_file = config_path(k->file, v);
+	validate_dir(ld, k, ld->conf->state_file, NULL);
 }
 
 /* Read with the file that holds it (config_read.c). */

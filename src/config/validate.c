@@ -391,7 +391,7 @@ check_member(struct loader *ld, struct group_config *g,
 	}
 	if ((i = names_find(ld->jobnames, m)) == -1) {
 		if (names_find(ld->notrun, m) != -1) {
-			key_warn(ld, k, "'%s' is an [eventlistener] or "
+			key_warn(ld, k, "'%s' is an "
 			    "[fcgi-program], which drover does not run; left "
 			    "out of [group:%s]", m, g->name);
 			return false;

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "bus.h"
+#include "cron.h"
 #include "drover.h"
 #include "log.h"
 #include "value.h"
@@ -169,7 +170,10 @@ check_once(struct drover *d)
 			k = 0;
 		}
 		j = d->d_jobs[i];
-		if (j->cfg->kind == JOB_TASK && !instance_settled(j->inst[k])) {
+		/* a scheduled task is done for --once after its first run */
+		if (j->cfg->kind == JOB_TASK && (!instance_settled(j->inst[k]) ||
+		    (cron_job_timed(j->cfg) && !j->inst[k]->ever_started &&
+		    j->cron_next != 0 && !j->st_down))) {
 			d->d_once_job = i;
 			d->d_once_inst = k;
 			return;

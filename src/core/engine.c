@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "bus.h"
+#include "cron.h"
 #include "drover.h"
 #include "log.h"
 #include "names.h"
@@ -311,7 +312,9 @@ engine_autostart(struct drover *d)
 	n = 0;
 	for (a = 0; a < d->d_njobs; a++) {
 		if (!d->d_jobs[a]->cfg->autostart ||
-		    d->d_jobs[a]->cfg->kind == JOB_CLEANUP)
+		    d->d_jobs[a]->cfg->kind == JOB_CLEANUP ||
+		    cron_job_timed(d->d_jobs[a]->cfg) ||	/* its timer runs it */
+		    d->d_jobs[a]->st_down)	/* stopped by hand (state.c) */
 			continue;
 		for (b = 0; b < d->d_jobs[a]->ninst; b++)
 			v[n++] = d->d_jobs[a]->inst[b];
@@ -355,6 +358,9 @@ engine_job_free(struct job *j)
 	free(j->rdeps);
 	free(j->waitstop);
 	free(j->cleanups_before);
+	if (j->cron_ev != NULL)
+		event_free(j->cron_ev);
+	free(j->cron_key);
 	free(j);
 }
 

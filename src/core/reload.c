@@ -27,6 +27,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
+#include "cron.h"
 #include "drover.h"
 #include "log.h"
 #include "names.h"
@@ -292,7 +293,8 @@ apply(struct drover *d, struct config *nc)
 		} else {
 			log_info("reload: %s added", nj->cfg->name);
 			publish_job(d, nj, BJ_ADDED);
-			if (nj->cfg->autostart && nj->cfg->kind != JOB_CLEANUP)
+			if (nj->cfg->autostart && nj->cfg->kind != JOB_CLEANUP &&
+			    !cron_job_timed(nj->cfg))	/* cron.c arms it */
 				added[nadded++] = nj;
 		}
 	}

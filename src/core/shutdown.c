@@ -297,7 +297,7 @@ shutdown_begin(struct drover *d, const char *why)
 	shutdown_step(d);
 }
 
-/* TERM/INT: the first starts the shutdown, the second cancels, the third
+/* TERM/INT/QUIT: the first starts the shutdown, the second cancels, the third
  * kills.  sig 0 (--fail-fast) goes straight to cancelling. */
 void
 shutdown_signal(struct drover *d, int sig)
@@ -305,7 +305,8 @@ shutdown_signal(struct drover *d, int sig)
 	if (sig != 0)
 		d->d_sd_signals++;
 	if (d->d_sd_phase == SD_NONE) {
-		shutdown_begin(d, sig == SIGINT ? "SIGINT" : "SIGTERM");
+		shutdown_begin(d, sig == SIGINT ? "SIGINT" : sig == SIGQUIT ?
+		    "SIGQUIT" : "SIGTERM");
 		return;
 	}
 	if (d->d_sd_phase == SD_DRAIN) {

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "control.h"
+#include "cron.h"
 #include "control_int.h"
 #include "control_proto.h"
 #include "drover.h"
@@ -209,6 +210,39 @@ shutdown_json(struct instance *in, int64_t now)
 	return o;
 }
 
+/* schedule =: the expression, its next run, the runs overlap skipped. */
+static json_t *
+schedule_json(struct job *j)
+{
+	json_t	*o = json_object();
+	char	 buf[64];
+
+	jset(o, "expression", jstr(j->cfg->schedule));
+	jset(o, "timezone", j->cfg->timezone ? jstr(j->cfg->timezone) : NULL);
+	cron_next_fmt(j, buf, sizeof buf);
+	jset(o, "next_run", j->cron_next ? jstr(buf) : NULL);
+	jset(o, "next_run_ms", j->cron_next ? json_integer(j->cron_next) :
+	    NULL);
+	jset(o, "skipped", json_integer((json_int_t)j->cron_skipped));
+	return o;
+}
+
+/* An event listener's pool: events waiting, events dropped (overflow). */
+static json_t *
+pool_json(const char *pool)
+{
+	json_t		*o;
+	uint64_t	 dropped;
+	int		 queued;
+
+	if (!evlisten_pool_stats(pool, &queued, &dropped))
+		return NULL;
+	o = json_object();
+	jset(o, "queued", json_integer(queued));
+	jset(o, "dropped", json_integer((json_int_t)dropped));
+	return o;
+}
+
 /* One element of a status reply (droverctl(1) lists the fields). */
 static json_t *
 instance_json(struct instance *in, int64_t now)
@@ -234,12 +268,16 @@ instance_json(struct instance *in, int64_t now)
 	jset(o, "next_run_in_ms", (in->state == JS_BACKOFF ||
 	    in->state == JS_EXITED) && in->t_state > 0 ?
 	    jms(in->t_state - now) : NULL);
+	if (c->schedule != NULL)
+		jset(o, "schedule", schedule_json(in->job));
 	if (in->state == JS_QUEUED)
 		jset(o, "waiting_for", waiting_for(in));
 	if (in->state == JS_STOPPING)
 		jset(o, "stopping", stopping_json(in, now));
 	if (in->job->removed)
 		jset(o, "removed", json_true());
+	if (c->listener)
+		jset(o, "events", pool_json(c->name));
 	if (in->d->d_sd_phase != SD_NONE)
 		jset(o, "shutdown", shutdown_json(in, now));
 	return o;

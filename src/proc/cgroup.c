@@ -31,6 +31,12 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/*
+ * An fd on d_cg_base: leaves are made, opened and removed relative to it
+ * (mkdirat, openat, unlinkat), so no spawn walks the whole path again.
+ */
+static int	base_fd = -1;
+
 /* The cgroup2 mount point, from mountinfo (field 5; fstype after " - "). */
 static char *
 cgroup2_mount(void)
@@ -263,6 +269,8 @@ cgroup_init(struct drover *d)
 		return -1;
 	}
 	free(sup);
+	if ((base_fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("open %s", base);
 	d->d_cg_base = base;
 	d->d_cg_parent = parent;
 	bus_subscribe(d->d_bus, BUS_PRIO_PROC, BUS_MASK(BUS_STATE),
@@ -298,9 +306,18 @@ leaf_name(const struct instance *in)
 	return xstrdup(buf);
 }
 
+/* The leaf's name in d_cg_base (in->cg_dir is d_cg_base/NAME). */
+static const char *
+leaf_rel(const struct instance *in)
+{
+	return in->cg_dir + strlen(in->d->d_cg_base) + 1;
+}
+
 /*
- * The instance's leaf, an fd on it (for CLONE_INTO_CGROUP) and one on its
- * cgroup.procs (for a child that joins it itself, and to know that we may).
+ * The instance's leaf and an fd on it (for CLONE_INTO_CGROUP); with
+ * procs_fd, one on its cgroup.procs too, for a child that joins it itself
+ * (and to know that we may).  A spawn born in the leaf needs no more than
+ * the directory: clone3 checks the permission to write cgroup.procs.
  */
 int
 cgroup_prepare(struct instance *in, int *dir_fd, int *procs_fd)
@@ -312,22 +329,28 @@ cgroup_prepare(struct instance *in, int *dir_fd, int *procs_fd)
 		in->cg_dir = xprintf("%s/%s", in->d->d_cg_base, leaf);
 		free(leaf);
 	}
-	*dir_fd = *procs_fd = -1;
-	if ((mkdir(in->cg_dir, 0755) == 0 || errno == EEXIST) &&
-	    (*dir_fd = open(in->cg_dir, O_PATH | O_DIRECTORY | O_CLOEXEC))
-	    != -1)
-		*procs_fd = openat(*dir_fd, "cgroup.procs", O_WRONLY |
-		    O_CLOEXEC);
-	if (*procs_fd == -1) {
-		if (*dir_fd != -1)
-			close(*dir_fd);
-		*dir_fd = -1;
-		/* track this run by its process group instead */
-		free(in->cg_dir);
-		in->cg_dir = NULL;
-		return -1;
-	}
-	return 0;
+	*dir_fd = -1;
+	if (procs_fd != NULL)
+		*procs_fd = -1;
+	if ((mkdirat(base_fd, leaf_rel(in), 0755) == 0 || errno == EEXIST) &&
+	    (*dir_fd = openat(base_fd, leaf_rel(in), O_PATH | O_DIRECTORY |
+	    O_CLOEXEC)) != -1 && (procs_fd == NULL ||
+	    (*procs_fd = cgroup_procs_fd(*dir_fd)) != -1))
+		return 0;
+	if (*dir_fd != -1)
+		close(*dir_fd);
+	*dir_fd = -1;
+	/* track this run by its process group instead */
+	free(in->cg_dir);
+	in->cg_dir = NULL;
+	return -1;
+}
+
+/* An fd to write a pid into the leaf DIR_FD's cgroup.procs, or -1. */
+int
+cgroup_procs_fd(int dir_fd)
+{
+	return openat(dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 }
 
 bool
@@ -370,7 +393,8 @@ cgroup_release(struct instance *in)
 {
 	if (in->cg_dir == NULL)
 		return true;
-	if (rmdir(in->cg_dir) == -1 && errno != ENOENT)
+	if (unlinkat(base_fd, leaf_rel(in), AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
 		return false;	/* EBUSY: populated */
 	free(in->cg_dir);
 	in->cg_dir = NULL;
@@ -382,7 +406,8 @@ cgroup_remove(struct instance *in)
 {
 	if (in->cg_dir == NULL)
 		return;
-	if (rmdir(in->cg_dir) == -1 && errno != ENOENT)
+	if (unlinkat(base_fd, leaf_rel(in), AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
 		log_debug("%s: rmdir %s: %s", in->name, in->cg_dir,
 		    strerror(errno));
 	free(in->cg_dir);
@@ -397,6 +422,9 @@ cgroup_fini(struct drover *d)
 
 	if (d->d_cg_base == NULL)
 		return;
+	if (base_fd != -1)
+		close(base_fd);
+	base_fd = -1;
 	sup = xprintf("%s/supervisor", d->d_cg_base);
 	if (move_self(d->d_cg_parent) == 0 && rmdir(sup) == -1)
 		log_warn("rmdir %s", sup);

@@ -372,7 +372,10 @@ stream_read_cb(evutil_socket_t fd, short what, void *arg)
 		n = read(fd, scratch, sizeof(scratch));
 		if (n > 0) {
 			total += (size_t)n;
-			if (os->sink != NULL)
+			if (!os->is_err && in->job->cfg->listener &&
+			    in->d->d_evl_data != NULL)
+				in->d->d_evl_data(in, scratch, (size_t)n);
+			else if (os->sink != NULL)
 				filesink_write(os->sink, scratch, (size_t)n);
 			else
 				deliver_log(os, scratch, (size_t)n);
@@ -445,11 +448,25 @@ int
 output_open(struct instance *in, int fds[3], int closefds[4])
 {
 	const struct proc_config *pc = in->pc;
+	int			 p[2];
 
 	fds[0] = pc->out.kind == SINK_INHERIT ? 0 : in->d->d_devnull;
+	in->lst_fd = -1;
+	if (in->job->cfg->listener) {
+		/* its stdin is the protocol channel; so is its stdout */
+		if (pipe2(p, O_CLOEXEC) == -1)
+			return -1;
+		(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
+		fds[0] = closefds[2] = p[0];
+		in->lst_fd = p[1];
+	}
 	if (stream_open(in, &in->out, &pc->out, 1, &fds[1], &closefds[0])
-	    == -1)
+	    == -1) {
+		if (in->lst_fd != -1)
+			close(in->lst_fd);
+		in->lst_fd = -1;
 		return -1;
+	}
 	if (pc->redirect_stderr) {
 		in->err.in = in;
 		in->err.fd = -1;
@@ -476,6 +493,13 @@ output_start(struct instance *in)
 	struct outstream	*s[2] = { &in->out, &in->err };
 	int			 i;
 
+	if (in->lst_fd != -1) {
+		if (in->d->d_evl_spawned != NULL)
+			in->d->d_evl_spawned(in, in->lst_fd);
+		else
+			close(in->lst_fd);
+		in->lst_fd = -1;
+	}
 	for (i = 0; i < 2; i++) {
 		if (s[i]->fd == -1) {
 			in->rflags |= i == 0 ? RUN_OUT_EOF : RUN_ERR_EOF;
@@ -499,6 +523,10 @@ output_force_close(struct instance *in)
 	struct outstream	*s[2] = { &in->out, &in->err };
 	int			 i;
 
+	if (in->job->cfg->listener && in->lst_fd > 2) {	/* 0: never opened */
+		close(in->lst_fd);
+		in->lst_fd = -1;
+	}
 	for (i = 0; i < 2; i++) {
 		/* take what is already in the pipe: no line is lost */
 		if (s[i]->fd != -1 && s[i]->ev != NULL)

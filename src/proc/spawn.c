@@ -346,7 +346,12 @@ child_exec(struct spawn_ctx *x)
 /* The child's stack: we are suspended until it execs or exits, so one
  * stack serves every spawn. */
 static char	child_stack[64 * 1024] __attribute__((aligned(16)));
+#endif
 
+/* A child was born in its leaf: later spawns skip opening cgroup.procs. */
+static bool	spawn_born_in_leaf;
+
+#if SPAWN_CLONE
 static int
 child_entry(void *arg)
 {
@@ -415,8 +420,10 @@ spawn_clone3(struct spawn_ctx *x)
 	ca.stack_size = sizeof(child_stack);
 	ca.cgroup = (uint64_t)x->cg_dirfd;
 	x->born_in_cg = true;
-	if ((ret = clone3_vm(&ca, child_entry, x)) >= 0)
+	if ((ret = clone3_vm(&ca, child_entry, x)) >= 0) {
+		spawn_born_in_leaf = true;
 		return (pid_t)ret;
+	}
 	x->born_in_cg = false;
 	if (ret == -EAGAIN || ret == -ENOMEM) {
 		errno = (int)-ret;
@@ -460,6 +467,12 @@ spawn_clone(struct spawn_ctx *x)
 	if (x->status_fd == -1 && (pid = spawn_clone3(x)) != -2)
 		return pid;
 #endif
+#endif
+	/* not born in the leaf: the child joins it through cgroup.procs */
+	if (x->cg_dirfd != -1 && x->cg_fd == -1 &&
+	    (x->cg_fd = cgroup_procs_fd(x->cg_dirfd)) == -1)
+		return -1;
+#if SPAWN_CLONE
 	if (x->status_fd == -1)
 		return clone(child_entry, child_stack + sizeof(child_stack),
 		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
@@ -643,8 +656,9 @@ spawn_instance(struct instance *in, char *err, size_t errsz)
 		snprintf(err, errsz, "output pipes: %s", strerror(errno));
 		goto out;
 	}
-	if (d->d_cg_base != NULL && cgroup_prepare(in, &x.cg_dirfd, &x.cg_fd)
-	    == -1)
+	/* once children are born in their leaves, cgroup.procs is not needed */
+	if (d->d_cg_base != NULL && cgroup_prepare(in, &x.cg_dirfd,
+	    spawn_born_in_leaf ? NULL : &x.cg_fd) == -1)
 		log_warn("%s: cgroup", in->name);	/* run without one */
 	if ((pid = spawn_run(in, &x, err, errsz)) == -1) {
 		output_force_close(in);
@@ -704,12 +718,15 @@ bool
 spawn_tree_empty(struct instance *in)
 {
 	/*
-	 * Shutting down, the leaf will not serve another run: removing it
-	 * answers as well (the kernel refuses while it is populated) in one
-	 * system call instead of reading cgroup.events and removing it later.
+	 * Shutting down, the leaf will not serve another run, and a task's
+	 * leaf rarely does (a retry or the next period makes it again):
+	 * removing it answers as well (the kernel refuses while it is
+	 * populated, and then it keeps naming the job's leftovers) in one
+	 * system call instead of reading cgroup.events and removing it
+	 * when the run settles.  A service keeps its leaf for its restart.
 	 */
-	if (in->cg_dir != NULL && in->d->d_sd_phase != SD_NONE &&
-	    cgroup_release(in))
+	if (in->cg_dir != NULL && (in->d->d_sd_phase != SD_NONE ||
+	    in->job->cfg->kind == JOB_TASK) && cgroup_release(in))
 		return true;
 	if (in->cg_dir != NULL)
 		return cgroup_empty(in);

@@ -99,6 +99,12 @@ class Drover:
         if not any(a in ("-s", "--socket") or a.startswith("--socket=")
                    for a in self.args):
             self.args += ["-s", self.socket]
+        # a state file of its own too: the default is shared
+        # (/var/lib/drover/state when the tests run as root)
+        if not any(a == "--state-file" or a.startswith("--state-file=")
+                   for a in self.args):
+            self.args += ["--state-file",
+                          os.path.join(tmpdir, "drover.state")]
         self.env = dict(os.environ)
         self.env.pop("NOTIFY_SOCKET", None)
         if env:

@@ -349,6 +349,46 @@ class ServiceTest(harness.DroverTest):
         self.assertEqual(d.wait_exit(), 0)
         self.assertFalse(os.path.exists(base))
 
+    def test_task_leaf_goes_with_its_run_or_keeps_its_leftovers(self):
+        # a task's leaf is removed as its run ends (the emptiness check is
+        # the rmdir); one that leaves a process behind keeps its leaf,
+        # named after the job, and its run lasts until that process is
+        # gone
+        marker = self.path("left.pid")
+        d = self.drover("""
+            [task:t]
+            command = /bin/true
+            numprocs = 3
+            [task:keep]
+            command = /bin/sh -c 'sleep 1000 & echo $! > %s'
+            killmode = process
+            """ % marker, args=["-l", "debug"])
+        found = re.findall(r"cgroup: jobs run under (\S+)", d.log()) or \
+            d.wait_log(r"cgroup: jobs run under (\S+)|no cgroup v2 subtree")
+        if not found[0] or not found[0].startswith("/"):
+            d.signal(signal.SIGTERM)
+            d.wait_exit()
+            self.skipTest("no writable cgroup2 here")
+        base = found[0]
+        d.wait_log(r"^\w+: t_2: ok \(pid")
+        d.wait_log(r"keep: main process exited, leaving processes behind")
+        wait_for(lambda: not any(n.startswith("job.t_") for n in
+                                 os.listdir(base)), 5,
+                 what="the leaves of t removed")
+        wait_for(lambda: os.path.exists(marker) and
+                 open(marker).read().strip() != "", 5, what="left.pid")
+        left = int(open(marker).read())
+        with open(base + "/job.keep/cgroup.procs") as f:
+            self.assertEqual([int(p) for p in f.read().split()], [left])
+        self.assertTrue(os.path.isdir(base + "/job.keep"))
+        os.kill(left, signal.SIGKILL)
+        d.wait_log(r"^\w+: keep: ok \(pid")
+        wait_for(lambda: not os.path.exists(base + "/job.keep"), 5,
+                 what="the leaf of keep removed once its leftover died")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+        self.assertFalse(os.path.exists(base))
+
     def test_orphans_are_reaped_and_attributed_to_their_job(self):
         d = self.drover("""
             [service:parent]

@@ -548,12 +548,28 @@ START_TEST(test_ignored_sections)
 	    "(drover has no XML-RPC interface)"));
 	WARNING_IS(M(10, "[ctlplugin:x] is not used by drover (drover has no "
 	    "supervisorctl plugins)"));
-	WARNING_IS(M(12, "[eventlistener:el] is not used by drover (event "
-	    "listeners are not supported); its jobs will not be started"));
 	WARNING_IS(M(15, "[fcgi-program:f] is not used by drover (FastCGI "
 	    "programs are not supported); its jobs will not be started"));
-	NWARNINGS(7);
-	ck_assert_int_eq(conf->njobs, 1);
+	NWARNINGS(6);		/* [eventlistener:el] runs: it is a job */
+	ck_assert_int_eq(conf->njobs, 2);
+}
+END_TEST
+
+/* result_handler: the default, a Python one (warned, every RESULT taken
+ * as OK), and a value that is not MODULE:FUNCTION. */
+START_TEST(test_result_handler)
+{
+	LOAD_OK("[eventlistener:d]\ncommand = /bin/el\nevents = EVENT\n"
+	    "result_handler = supervisor.dispatchers:default_handler\n"
+	    "[eventlistener:s]\ncommand = /bin/el\nevents = EVENT\n"
+	    "result_handler = supervisor_stdout:event_handler\n");
+	WARNING_IS(M(8, "result_handler: drover runs no Python handler "
+	    "'supervisor_stdout:event_handler'; every RESULT is taken as OK"));
+	ck_assert(!J("d")->result_any);
+	ck_assert(J("s")->result_any);
+	LOAD_BAD("[eventlistener:x]\ncommand = /bin/el\nevents = EVENT\n"
+	    "result_handler = nohandler\n");
+	NERRORS(1);
 }
 END_TEST
 
@@ -593,7 +609,7 @@ START_TEST(test_unknown_keys)
 {
 	LOAD_BAD("[drover]\nshutdown_timout = 5s\nloglevel = info\n"
 	    "[service:a]\ncomand = /bin/true\ncommand = /bin/true\n"
-	    "stdout_events_enabled = true\nbogus = 1\n"
+	    "stdout_event_enabled = true\nbogus = 1\n"
 	    "[group:g]\nprograms = a\nmax_concurent = 1\n");
 	ERROR_IS(M(2, "unknown key 'shutdown_timout' in [drover]; did you mean "
 	    "'shutdown_timeout'?"));
@@ -601,7 +617,8 @@ START_TEST(test_unknown_keys)
 	    "'log_level'?"));
 	ERROR_IS(M(5, "unknown key 'comand' in [service:a]; did you mean "
 	    "'command'?"));
-	ERROR_IS(M(7, "unknown key 'stdout_events_enabled' in [service:a]"));
+	ERROR_IS(M(7, "unknown key 'stdout_event_enabled' in [service:a]; did "
+	    "you mean 'stdout_events_enabled'?"));
 	ERROR_IS(M(8, "unknown key 'bogus' in [service:a]"));
 	ERROR_IS(M(11, "unknown key 'max_concurent' in [group:g]; did you "
 	    "mean 'max_concurrent'?"));
@@ -612,8 +629,7 @@ START_TEST(test_unknown_keys)
 	    "stdout_syslog = true\nserverurl = AUTO\n");
 	WARNING_IS(M(2, "unknown key 'comand' in [program:a] (ignored); did "
 	    "you mean 'command'?"));
-	WARNING_IS(M(4, "stdout_events_enabled: event listeners are not "
-	    "supported; ignored"));
+	ck_assert(J("a")->stdout_events);	/* a key now: PROCESS_LOG */
 	WARNING_IS(M(5, "stdout_capture_maxbytes: capture mode is not "
 	    "supported; ignored"));
 	WARNING_IS(M(6, "stdout_syslog: use stdout_logfile = syslog (or "
@@ -654,6 +670,60 @@ START_TEST(test_wrong_kind_keys)
 	LOAD_OK("[program:p]\ncommand = /bin/true\ninterval = 1m\n");
 	WARNING_IS(M(3, "interval: only valid in [task:x]; ignored"));
 	ck_assert_int_eq(J("p")->interval, 0);
+}
+END_TEST
+
+/* schedule = and its companions: bad input first. */
+START_TEST(test_schedule_keys)
+{
+	struct job_config	*j;
+
+	LOAD_BAD("[task:a]\ncommand = /bin/true\nschedule = 61 * * * *\n"
+	    "[task:b]\ncommand = /bin/true\nschedule = @daily\n"
+	    "interval = 5s\n"
+	    "[task:c]\ncommand = /bin/true\nschedule = @daily\n"
+	    "timezone = Nowhere/Land\noverlap = later\n"
+	    "random_delay = soon\ncatch_up = maybe\n"
+	    "[task:d]\ncommand = /bin/true\ntimezone = UTC\n"
+	    "[service:e]\ncommand = /bin/true\nschedule = @daily\n"
+	    "[drover]\nstate_file =\n");
+	ERROR_IS(M(3, "schedule: invalid calendar expression '61 * * * *': "
+	    "field 1 (minute): out of range 0-59 in \"61\""));
+	ERROR_IS(M(6, "schedule: schedule and interval (line 7) may not both "
+	    "be set"));
+	ERROR_IS(M(11, "timezone: invalid value 'Nowhere/Land' (expected a "
+	    "zone of the time zone database like Europe/Berlin or UTC)"));
+	ERROR_IS(M(12, "overlap: invalid value 'later' (expected skip, queue "
+	    "or cancel-previous)"));
+	ERROR_IS(M(13, "random_delay: invalid value 'soon' (expected a "
+	    "duration like 30s, 1m30s or 250ms)"));
+	ERROR_IS(M(14, "catch_up: invalid value 'maybe' (expected true or "
+	    "false)"));
+	ERROR_IS(M(17, "timezone: is only valid with schedule"));
+	ERROR_IS(M(20, "schedule: only valid in [task:x]"));
+	ERROR_IS(M(22, "state_file: invalid value '' (expected a path, or "
+	    "none)"));
+	NERRORS(9);
+	LOAD_OK("[task:t]\ncommand = /bin/true\nschedule = */7 9-17 * * "
+	    "mon-fri\ntimezone = Europe/Berlin\noverlap = cancel-previous\n"
+	    "random_delay = 1m30s\ncatch_up = yes\n"
+	    "[task:u]\ncommand = /bin/true\n"
+	    "[drover]\nstate_file = none\n");
+	j = J("t");
+	ck_assert_str_eq(j->schedule, "*/7 9-17 * * mon-fri");
+	ck_assert_str_eq(j->timezone, "Europe/Berlin");
+	ck_assert_int_eq(j->overlap, OVERLAP_CANCEL);
+	ck_assert_int_eq(j->random_delay, 90000);
+	ck_assert(j->catch_up);
+	ck_assert_uint_eq(j->cal.c_wday, 0x3e);
+	j = J("u");
+	ck_assert_ptr_null(j->schedule);
+	ck_assert_ptr_null(j->timezone);
+	ck_assert_int_eq(j->overlap, OVERLAP_SKIP);
+	ck_assert_int_eq(j->random_delay, 0);
+	ck_assert(!j->catch_up);
+	ck_assert(conf->state_file_none);
+	ck_assert_ptr_null(conf->state_file);
 }
 END_TEST
 
@@ -1313,18 +1383,19 @@ START_TEST(test_groups)
 	ERROR_IS(M(18, "max_concurrent: invalid value 'x' (expected a whole "
 	    "number, 0 or more)"));
 	LOAD_OK("[program:a]\ncommand = /bin/true\n[program:b]\n"
-	    "command = /bin/true\n[eventlistener:el]\ncommand = /bin/el\n"
+	    "command = /bin/true\n[fcgi-program:el]\ncommand = /bin/el\n"
+	    "socket = tcp://x:1\n"
 	    "[group:g]\nprograms = a,el, b\npriority = 5\nmax_concurrent = 2\n");
-	WARNING_IS(M(8, "programs: 'el' is an [eventlistener] or "
-	    "[fcgi-program], which drover does not run; left out of [group:g]"));
-	WARNING_IS(M(9, "priority: a group has no priority of its own (each "
+	WARNING_IS(M(9, "programs: 'el' is an [fcgi-program], which drover "
+	    "does not run; left out of [group:g]"));
+	WARNING_IS(M(10, "priority: a group has no priority of its own (each "
 	    "job's priority applies); ignored"));
 	g = config_find_group(conf, "g");
 	ck_assert_ptr_nonnull(g);
 	argv_is(g->jobs, "a", "b", NULL);
 	ck_assert_int_eq(g->max_concurrent, 2);
 	ck_assert_str_eq(g->file, mainpath);
-	ck_assert_int_eq(g->line, 7);
+	ck_assert_int_eq(g->line, 8);
 	ck_assert_str_eq(J("a")->group, "g");
 	ck_assert_str_eq(J("b")->group, "g");
 }
@@ -1544,6 +1615,7 @@ config_suite(void)
 	tcase_add_test(tc, test_bad_names);
 	tcase_add_test(tc, test_duplicate_sections);
 	tcase_add_test(tc, test_ignored_sections);
+	tcase_add_test(tc, test_result_handler);
 	tcase_add_test(tc, test_supervisord_section);
 	suite_add_tcase(s, tc);
 
@@ -1599,6 +1671,7 @@ config_suite(void)
 	tcase_add_test(tc, test_diag_print);
 	tcase_add_test(tc, test_needs_restart);
 	tcase_add_test(tc, test_env_default);
+	tcase_add_test(tc, test_schedule_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,593 @@
+/*
+ * evlisten.c: [eventlistener:x] pools, supervisord's way (drover.ini(5),
+ * EVENT LISTENERS).  A bus subscriber at BUS_PRIO_LISTENER turns drover's
+ * events into supervisord's, queues them per pool (one pool per listener
+ * job, its numprocs processes share it) and hands each to one READY
+ * process at a time over its stdin; the process's stdout carries READY
+ * and RESULT back (evlisten_proto.c has the bytes).
+ *
+ * No event is lost silently: a pool's queue holds buffer_size events; on
+ * overflow the oldest is dropped (supervisord's choice), counted in the
+ * pool and logged with its serial.  An event whose RESULT is FAIL, or
+ * whose listener dies or turns to UNKNOWN while handling it, goes back to
+ * the head of the queue and is sent again.
+ */
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "bus.h"
+#include "drover.h"
+#include "evlisten_proto.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct evl_ev {
+	uint64_t		 serial;
+	uint64_t		 poolserial;
+	int			 type;
+	char			*data;		/* header + payload */
+	size_t			 len;
+	TAILQ_ENTRY(evl_ev)	 entry;
+};
+TAILQ_HEAD(evl_q, evl_ev);
+
+enum lstate { LS_ACK, LS_READY, LS_BUSY, LS_UNKNOWN };
+
+struct evl_proc {
+	struct instance		*in;
+	struct evl_pool		*pool;
+	int			 fd;		/* its stdin, non-blocking */
+	struct event		*wev;
+	enum lstate		 state;
+	char			*rbuf;
+	size_t			 rlen;
+	struct evl_ev		*cur;		/* the event it handles */
+	size_t			 woff;		/* bytes of cur written */
+	LIST_ENTRY(evl_proc)	 entry;
+};
+
+struct evl_pool {
+	char			*name;
+	const struct job	*job;
+	bool			 subs[64];
+	struct evl_q		 q;
+	int			 nq, max;
+	uint64_t		 poolserial;
+	uint64_t		 dropped;
+	LIST_HEAD(, evl_proc)	 procs;
+};
+
+static const int tick_secs[] = { 5, 60, 3600 };
+#define NTICKS	3
+
+struct evl {
+	struct drover		*d;
+	struct event		*tick[NTICKS];	/* only if someone listens */
+	struct evl_pool		*pools;
+	int			 npools;
+	uint64_t		 serial;
+};
+
+static struct evl	*E;	/* one drover per process */
+
+static void	pool_pump(struct evl_pool *);
+
+static struct evl_proc *
+proc_find(const struct instance *in)
+{
+	struct evl_proc	*p;
+	int		 i;
+
+	for (i = 0; i < E->npools; i++)
+		LIST_FOREACH(p, &E->pools[i].procs, entry)
+			if (p->in == in)
+				return p;
+	return NULL;
+}
+
+static void
+ev_free(struct evl_ev *ev)
+{
+	if (ev == NULL)
+		return;
+	free(ev->data);
+	free(ev);
+}
+
+/* Put an event back at the head: it is the next one sent. */
+static void
+pool_requeue(struct evl_pool *pool, struct evl_ev *ev)
+{
+	TAILQ_INSERT_HEAD(&pool->q, ev, entry);
+	pool->nq++;
+	log_info("event listener pool %s: event serial %llu sent again",
+	    pool->name, (unsigned long long)ev->serial);
+}
+
+static void
+proc_gone(struct evl_proc *p)
+{
+	if (p->cur != NULL)
+		pool_requeue(p->pool, p->cur);
+	p->cur = NULL;
+	if (p->wev != NULL)
+		event_free(p->wev);
+	if (p->fd != -1)
+		close(p->fd);
+	free(p->rbuf);
+	LIST_REMOVE(p, entry);
+	free(p);
+}
+
+/* Write what is left of the current event; the rest when writable. */
+static void
+proc_write(struct evl_proc *p)
+{
+	ssize_t	n;
+
+	while (p->cur != NULL && p->woff < p->cur->len) {
+		n = write(p->fd, p->cur->data + p->woff, p->cur->len - p->woff);
+		if (n > 0) {
+			p->woff += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			event_add(p->wev, NULL);
+			return;
+		}
+		log_warn("%s: event listener stdin", p->in->name);
+		return;		/* it has gone: the exit resends */
+	}
+}
+
+static void
+proc_writable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	proc_write(arg);
+}
+
+static void
+pool_pump(struct evl_pool *pool)
+{
+	struct evl_proc	*p;
+	struct evl_ev	*ev;
+
+	LIST_FOREACH(p, &pool->procs, entry) {
+		if ((ev = TAILQ_FIRST(&pool->q)) == NULL)
+			return;
+		/*
+		 * A stopping listener that still says READY gets what is
+		 * queued: in a shutdown, the STOPPED events of the jobs of
+		 * the tier before it may still be in the queue when its own
+		 * tier's SIGTERM comes.
+		 */
+		if (p->state != LS_READY || (p->in->state != JS_RUNNING &&
+		    p->in->state != JS_STOPPING))
+			continue;
+		TAILQ_REMOVE(&pool->q, ev, entry);
+		pool->nq--;
+		p->cur = ev;
+		p->woff = 0;
+		p->state = LS_BUSY;
+		proc_write(p);
+	}
+}
+
+static void
+proc_reply(struct evl_proc *p, enum evl_reply r)
+{
+	/* a pool with a Python result_handler: the body is data, not FAIL */
+	if (r == EVL_FAIL && p->in->job->cfg->result_any)
+		r = EVL_OK;
+	/* a RESULT with no event sent is not the protocol */
+	if ((r == EVL_OK || r == EVL_FAIL) && p->cur == NULL)
+		r = EVL_BAD;
+	switch (r) {
+	case EVL_READY:
+		p->state = LS_READY;
+		break;
+	case EVL_OK:
+		ev_free(p->cur);
+		p->cur = NULL;
+		p->state = LS_ACK;
+		break;
+	case EVL_FAIL:
+		log_warnx("%s: event serial %llu rejected", p->in->name,
+		    (unsigned long long)p->cur->serial);
+		pool_requeue(p->pool, p->cur);
+		p->cur = NULL;
+		p->state = LS_ACK;
+		break;
+	case EVL_BAD:
+		log_warnx("%s: event listener broke the protocol; no more "
+		    "events until it restarts", p->in->name);
+		if (p->cur != NULL)
+			pool_requeue(p->pool, p->cur);
+		p->cur = NULL;
+		p->state = LS_UNKNOWN;
+		break;
+	case EVL_NEED_MORE:
+		break;
+	}
+}
+
+/* The listener's stdout: the protocol, never logged. */
+static void
+evl_data(struct instance *in, const char *buf, size_t len)
+{
+	struct evl_proc	*p;
+	enum evl_reply	 r;
+	size_t		 used;
+
+	if ((p = proc_find(in)) == NULL || p->state == LS_UNKNOWN)
+		return;
+	p->rbuf = xrealloc(p->rbuf, p->rlen + len);
+	memcpy(p->rbuf + p->rlen, buf, len);
+	p->rlen += len;
+	while (p->state != LS_UNKNOWN) {
+		r = evl_parse(p->rbuf, p->rlen, p->state == LS_BUSY, &used);
+		if (r == EVL_NEED_MORE)
+			break;
+		memmove(p->rbuf, p->rbuf + used, p->rlen - used);
+		p->rlen -= used;
+		proc_reply(p, r);
+		if (r == EVL_BAD)
+			p->rlen = 0;
+	}
+	pool_pump(p->pool);
+}
+
+static void
+evl_spawned(struct instance *in, int fd)
+{
+	struct evl_proc	*p;
+	int		 i;
+
+	if ((p = proc_find(in)) != NULL)
+		proc_gone(p);
+	for (i = 0; i < E->npools; i++)
+		if (strcmp(E->pools[i].name, in->job->cfg->name) == 0)
+			break;
+	if (i == E->npools) {
+		close(fd);
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->in = in;
+	p->pool = &E->pools[i];
+	p->fd = fd;
+	p->state = LS_ACK;
+	p->wev = event_new(E->d->d_base, fd, EV_WRITE, proc_writable_cb, p);
+	if (p->wev == NULL)
+		fatalx("%s: cannot watch stdin", in->name);
+	LIST_INSERT_HEAD(&p->pool->procs, p, entry);
+}
+
+/* Queue one event in every pool that subscribes to its type. */
+static void
+evl_emit(int type, const char *payload, size_t plen)
+{
+	struct evl_pool	*pool;
+	struct evl_ev	*ev, *old;
+	char		 hdr[512];
+	uint64_t	 serial = 0;
+	int		 i, n;
+
+	for (i = 0; i < E->npools; i++) {
+		pool = &E->pools[i];
+		if (!pool->subs[type])
+			continue;
+		if (serial == 0)
+			serial = ++E->serial;
+		if (pool->nq >= pool->max) {
+			old = TAILQ_FIRST(&pool->q);
+			TAILQ_REMOVE(&pool->q, old, entry);
+			pool->nq--;
+			pool->dropped++;
+			log_warnx("event listener pool %s: buffer full "
+			    "(buffer_size %d): dropped event serial %llu (%llu "
+			    "dropped so far)", pool->name, pool->max,
+			    (unsigned long long)old->serial,
+			    (unsigned long long)pool->dropped);
+			ev_free(old);
+		}
+		ev = xcalloc(1, sizeof(*ev));
+		ev->serial = serial;
+		ev->poolserial = pool->poolserial++;
+		ev->type = type;
+		n = evl_header(hdr, sizeof(hdr), serial, pool->name,
+		    ev->poolserial, evl_type_name(type), plen);
+		ev->len = (size_t)n + plen;
+		ev->data = xmalloc(ev->len);
+		memcpy(ev->data, hdr, (size_t)n);
+		memcpy(ev->data + n, payload, plen);
+		TAILQ_INSERT_TAIL(&pool->q, ev, entry);
+		pool->nq++;
+		pool_pump(pool);
+	}
+}
+
+static const char *
+group_of(const struct instance *in)
+{
+	return in->job->cfg->group != NULL ? in->job->cfg->group :
+	    in->job->cfg->name;
+}
+
+/* supervisord's state names; QUEUED is drover's: as STOPPED. */
+static const char *
+sv_state(enum jstate s)
+{
+	return s == JS_QUEUED ? "STOPPED" : jstate_names[s];
+}
+
+static void
+on_state(const struct bus_event *be)
+{
+	const struct instance	*in = be->in;
+	struct evl_proc		*p;
+	char			 buf[1024], ename[64];
+	int			 n, type;
+
+	if (in->job->cfg->listener && be->st.to != JS_RUNNING &&
+	    (p = proc_find(in)) != NULL && be->st.from == JS_RUNNING)
+		proc_gone(p);
+	if (be->st.to == JS_QUEUED)
+		return;
+	snprintf(ename, sizeof(ename), "PROCESS_STATE_%s",
+	    jstate_names[be->st.to]);
+	if ((type = evl_type_lookup(ename)) == -1)
+		return;
+	n = snprintf(buf, sizeof(buf), "processname:%s groupname:%s "
+	    "from_state:%s", in->name, group_of(in), sv_state(be->st.from));
+	switch (be->st.to) {
+	case JS_STARTING:
+	case JS_BACKOFF:
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " tries:%d",
+		    be->st.tries);
+		break;
+	case JS_EXITED:
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+		    " expected:%d pid:%ld", be->st.result == RES_OK,
+		    (long)be->st.pid);
+		break;
+	case JS_RUNNING:
+	case JS_STOPPING:
+	case JS_STOPPED:
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " pid:%ld",
+		    (long)be->st.pid);
+		break;
+	default:
+		break;
+	}
+	evl_emit(type, buf, (size_t)n);
+	if (in->job->cfg->listener && be->st.to == JS_RUNNING &&
+	    (p = proc_find(in)) != NULL)
+		pool_pump(p->pool);
+}
+
+static void
+on_output(const struct bus_event *be)
+{
+	const struct instance	*in = be->in;
+	const struct job_config	*cfg = in->job->cfg;
+	char			 hdr[512], *buf;
+	int			 n;
+
+	if (!(be->out.is_err ? cfg->stderr_events : cfg->stdout_events))
+		return;
+	n = snprintf(hdr, sizeof(hdr), "processname:%s groupname:%s pid:%ld "
+	    "channel:%s\n", in->name, group_of(in), (long)in->pid,
+	    be->out.is_err ? "stderr" : "stdout");
+	buf = xmalloc((size_t)n + be->out.len + 1);
+	memcpy(buf, hdr, (size_t)n);
+	memcpy(buf + n, be->out.line, be->out.len);
+	buf[(size_t)n + be->out.len] = '\n';
+	evl_emit(evl_type_lookup(be->out.is_err ? "PROCESS_LOG_STDERR" :
+	    "PROCESS_LOG_STDOUT"), buf, (size_t)n + be->out.len + 1);
+	free(buf);
+}
+
+static void
+evl_bus(const struct bus_event *be, void *arg)
+{
+	char	buf[512];
+	int	n;
+
+	switch (be->type) {
+	case BUS_STATE:
+		on_state(be);
+		break;
+	case BUS_OUTPUT:
+		on_output(be);
+		break;
+	case BUS_JOB:
+		if (be->jb == BJ_CHANGED)
+			break;
+		n = snprintf(buf, sizeof(buf), "groupname:%s\n",
+		    be->job->cfg->group != NULL ? be->job->cfg->group :
+		    be->job->cfg->name);
+		evl_emit(evl_type_lookup(be->jb == BJ_ADDED ?
+		    "PROCESS_GROUP_ADDED" : "PROCESS_GROUP_REMOVED"), buf,
+		    (size_t)n);
+		break;
+	case BUS_DROVER:
+		if (be->dp.to == DP_STARTED)
+			evl_emit(evl_type_lookup(
+			    "SUPERVISOR_STATE_CHANGE_RUNNING"), "", 0);
+		else if (be->dp.to == DP_STOPPING)
+			evl_emit(evl_type_lookup(
+			    "SUPERVISOR_STATE_CHANGE_STOPPING"), "", 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* TICK_N: "when:T", T the wall-clock second rounded down to N, as
+ * supervisord has it. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int	i = (int)(intptr_t)arg;
+	char	buf[64], name[16];
+	time_t	now = time(NULL);
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "when:%lld",
+	    (long long)(now - now % tick_secs[i]));
+	snprintf(name, sizeof(name), "TICK_%d", tick_secs[i]);
+	evl_emit(evl_type_lookup(name), buf, (size_t)n);
+}
+
+/* A timer per TICK type some pool subscribes to; none otherwise, so an
+ * idle drover without tick listeners does not wake up. */
+static void
+ticks_arm(void)
+{
+	struct timeval	tv;
+	char		name[16];
+	int		i, j, t;
+
+	for (i = 0; i < NTICKS; i++) {
+		snprintf(name, sizeof(name), "TICK_%d", tick_secs[i]);
+		t = evl_type_lookup(name);
+		for (j = 0; j < E->npools; j++)
+			if (E->pools[j].subs[t])
+				break;
+		if (j == E->npools)
+			continue;
+		E->tick[i] = event_new(E->d->d_base, -1, EV_PERSIST, tick_cb,
+		    (void *)(intptr_t)i);
+		tv.tv_sec = tick_secs[i];
+		tv.tv_usec = 0;
+		if (E->tick[i] == NULL || event_add(E->tick[i], &tv) == -1)
+			fatalx("cannot arm TICK_%d", tick_secs[i]);
+	}
+}
+
+static void
+pool_init(struct evl_pool *pool, const struct job *job)
+{
+	char	**e;
+	int	  t, i;
+
+	pool->name = xstrdup(job->cfg->name);
+	pool->job = job;
+	pool->max = job->cfg->buffer_size;
+	pool->poolserial = 1;
+	TAILQ_INIT(&pool->q);
+	LIST_INIT(&pool->procs);
+	for (e = job->cfg->events; e != NULL && *e != NULL; e++) {
+		t = evl_type_lookup(*e);
+		for (i = 0; i < evl_ntypes(); i++)
+			if (evl_type_matches(t, i))
+				pool->subs[i] = true;
+	}
+}
+
+/* Pools for the listener jobs of the table; nothing to do without. */
+void
+evlisten_init(struct drover *d)
+{
+	struct job	*job;
+	bool		 logs = false;
+	int		 i, n = 0;
+
+	E = xcalloc(1, sizeof(*E));
+	E->d = d;
+	for (i = 0; i < d->d_njobs; i++)
+		n += d->d_jobs[i]->cfg->listener;
+	if (n == 0)
+		return;
+	E->pools = xcalloc((size_t)n, sizeof(*E->pools));
+	for (i = 0; i < d->d_njobs; i++) {
+		job = d->d_jobs[i];
+		if (job->cfg->listener)
+			pool_init(&E->pools[E->npools++], job);
+		logs |= job->cfg->stdout_events || job->cfg->stderr_events;
+	}
+	d->d_evl_spawned = evl_spawned;
+	d->d_evl_data = evl_data;
+	ticks_arm();
+	bus_subscribe(d->d_bus, BUS_PRIO_LISTENER, BUS_MASK(BUS_STATE) |
+	    BUS_MASK(BUS_JOB) | BUS_MASK(BUS_DROVER) |
+	    (logs ? BUS_MASK(BUS_OUTPUT) : 0), evl_bus, E);
+}
+
+/* REMOTE_COMMUNICATION: "type:T\n" then the data, as supervisord's
+ * sendRemoteCommEvent() sends it (for the XML-RPC interface to call). */
+void
+evlisten_remote_comm(const char *type, const char *data)
+{
+	char	*buf;
+	int	 n;
+
+	if (E == NULL || E->npools == 0)
+		return;
+	n = asprintf(&buf, "type:%s\n%s", type, data);
+	if (n == -1)
+		fatal("asprintf");
+	evl_emit(evl_type_lookup("REMOTE_COMMUNICATION"), buf, (size_t)n);
+	free(buf);
+}
+
+/* For droverctl status: the pool's queue and what it had to drop. */
+bool
+evlisten_pool_stats(const char *pool, int *queued, uint64_t *dropped)
+{
+	int	i;
+
+	for (i = 0; E != NULL && i < E->npools; i++) {
+		if (strcmp(E->pools[i].name, pool) == 0) {
+			*queued = E->pools[i].nq;
+			*dropped = E->pools[i].dropped;
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+evlisten_fini(struct drover *d)
+{
+	struct evl_pool	*pool;
+	struct evl_ev	*ev;
+	int		 i;
+
+	if (E == NULL)
+		return;
+	if (E->npools > 0)
+		bus_unsubscribe(d->d_bus, evl_bus, E);
+	for (i = 0; i < NTICKS; i++)
+		if (E->tick[i] != NULL)
+			event_free(E->tick[i]);
+	for (i = 0; i < E->npools; i++) {
+		pool = &E->pools[i];
+		while (!LIST_EMPTY(&pool->procs))
+			proc_gone(LIST_FIRST(&pool->procs));
+		while ((ev = TAILQ_FIRST(&pool->q)) != NULL) {
+			TAILQ_REMOVE(&pool->q, ev, entry);
+			ev_free(ev);
+		}
+		if (pool->dropped > 0)
+			log_warnx("event listener pool %s: %llu events dropped",
+			    pool->name, (unsigned long long)pool->dropped);
+		free(pool->name);
+	}
+	free(E->pools);
+	free(E);
+	E = NULL;
+	d->d_evl_spawned = NULL;
+	d->d_evl_data = NULL;
+}

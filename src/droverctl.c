@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -58,6 +59,7 @@ static const struct command commands[] = {
 	{ "reload", 0, 0, false },
 	{ "shutdown", 0, 0, false },
 	{ "version", 0, 0, false },
+	{ "history", 1, -1, false },
 	{ "names", 0, 0, false },	/* hidden: for shell completion */
 };
 
@@ -76,6 +78,7 @@ usage(FILE *f)
 	    "  reload               reload the configuration\n"
 	    "  shutdown             shut drover down gracefully\n"
 	    "  version              drover's version\n"
+	    "  history NAME...      the last runs kept (the history key)\n"
 	    "NAME: an instance, a job (all its instances), JOB:N, JOB:*, "
 	    "GROUP:*, all\n"
 	    "options:\n"
@@ -308,12 +311,51 @@ cat_names(char *buf, size_t sz, const char *what, json_t *a)
 		cat(buf, sz, "%s%s", i > 0 ? ", " : "", json_string_value(v));
 }
 
+/* A run's duration: "0.120s" under a minute, "4m58s" above. */
+static void
+cat_duration(char *buf, size_t sz, long long ms)
+{
+	char	t[32];
+
+	if (ms < 60000)
+		cat(buf, sz, "%lld.%03llds", ms / 1000, ms % 1000);
+	else {
+		value_duration_fmt(ms / 1000 * 1000, t, sizeof(t));
+		cat(buf, sz, "%s", t);
+	}
+}
+
+/* A task's record: ", 3/5 ok (60%), last 0.120s, median 0.100s" (no
+ * last duration where the last result is shown already). */
+static void
+cat_stats(char *buf, size_t sz, json_t *in, bool with_last)
+{
+	json_t		*st = json_object_get(in, "stats"), *rate;
+	long long	 runs = 0, ok = 0, ms;
+
+	if (strcmp(sget(in, "kind"), "service") == 0 || !json_is_object(st) ||
+	    !iget(st, "runs", &runs) || runs == 0)
+		return;
+	iget(st, "ok", &ok);
+	cat(buf, sz, ", %lld/%lld ok", ok, runs);
+	rate = json_object_get(st, "success_rate");
+	if (json_is_number(rate))
+		cat(buf, sz, " (%.0f%%)", json_number_value(rate) * 100);
+	if (with_last && iget(st, "last_duration_ms", &ms)) {
+		cat(buf, sz, ", last ");
+		cat_duration(buf, sz, ms);
+	}
+	if (iget(st, "median_duration_ms", &ms)) {
+		cat(buf, sz, ", median ");
+		cat_duration(buf, sz, ms);
+	}
+}
+
 /* "last failed (exit 3, 0.120s): exited before it was ready" */
 static void
 cat_last(char *buf, size_t sz, json_t *last)
 {
 	long long	v, ms = 0;
-	char		t[32];
 
 	if (!json_is_object(last)) {
 		cat(buf, sz, "not started");
@@ -325,12 +367,8 @@ cat_last(char *buf, size_t sz, json_t *last)
 	else if (iget(last, "code", &v))
 		cat(buf, sz, "exit %lld, ", v);
 	iget(last, "duration_ms", &ms);
-	if (ms < 60000)
-		cat(buf, sz, "%lld.%03llds)", ms / 1000, ms % 1000);
-	else {
-		value_duration_fmt(ms / 1000 * 1000, t, sizeof(t));
-		cat(buf, sz, "%s)", t);
-	}
+	cat_duration(buf, sz, ms);
+	cat(buf, sz, ")");
 	if (*sget(last, "note") != '\0')
 		cat(buf, sz, ": %s", sget(last, "note"));
 }
@@ -366,6 +404,7 @@ detail(json_t *in, char *buf, size_t sz)
 	json_t		*st = json_object_get(in, "stopping"), *sch;
 	char		 t[64], t2[32];
 	long long	 v = 0, w = 0;
+	bool		 shown_last = false;
 
 	buf[0] = '\0';
 	if (iget(in, "pid", &v) && iget(in, "uptime_ms", &w)) {
@@ -377,8 +416,10 @@ detail(json_t *in, char *buf, size_t sz)
 		    sget(in, "waiting_for"));
 	} else if (strcmp(state, "STOPPING") == 0)
 		cat(buf, sz, "main process gone");
-	else
+	else {
 		cat_last(buf, sz, json_object_get(in, "last"));
+		shown_last = true;
+	}
 	if (json_is_object(st)) {
 		iget(st, "for_ms", &v);
 		fmt_in(v, t, sizeof(t));
@@ -406,6 +447,7 @@ detail(json_t *in, char *buf, size_t sz)
 		iget(json_object_get(in, "events"), "dropped", &w);
 		cat(buf, sz, ", events queued %lld dropped %lld", v, w);
 	}
+	cat_stats(buf, sz, in, !shown_last);
 	cat_shutdown(buf, sz, json_object_get(in, "shutdown"));
 }
 
@@ -439,6 +481,65 @@ print_shutdown(json_t *reply)
 	fmt_in(wc, t2, sizeof(t2));
 	printf("drover is shutting down (%s): deadline in %s, worst case in "
 	    "%s\n", sget(sd, "phase"), t1, t2);
+}
+
+/* "2026-12-04 01:02:03" in local time, from ms since the epoch. */
+static void
+fmt_wall(long long ms, char *buf, size_t sz)
+{
+	struct tm	tm;
+	time_t		t = (time_t)(ms / 1000);
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, sz,
+	    "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, sz, "%lld", ms / 1000);
+}
+
+/* One line of droverctl history. */
+static void
+print_run(json_t *run)
+{
+	char		start[32], dur[32] = "-", pid[16] = "-", ex[32] = "-";
+	long long	v = 0;
+
+	fmt_wall(iget(run, "start_ms", &v) ? v : 0, start, sizeof(start));
+	if (iget(run, "duration_ms", &v)) {
+		dur[0] = '\0';
+		cat_duration(dur, sizeof(dur), v);
+	}
+	if (iget(run, "pid", &v))
+		snprintf(pid, sizeof(pid), "%lld", v);
+	if (iget(run, "signal", &v))
+		snprintf(ex, sizeof(ex), "signal %s", sget(run, "signal_name"));
+	else if (iget(run, "code", &v))
+		snprintf(ex, sizeof(ex), "exit %lld", v);
+	if (!iget(run, "tries", &v))
+		v = 0;
+	printf("%-19s %10s %8s %-12s %-12s %5lld%s%s\n", start, dur, pid, ex,
+	    sget(run, "result"), v, *sget(run, "note") != '\0' ? "  " : "",
+	    sget(run, "note"));
+}
+
+/* droverctl history: the runs kept of each instance, oldest first. */
+static void
+print_history(json_t *reply)
+{
+	json_t	*a = json_object_get(reply, "instances"), *in, *run;
+	size_t	 i, k;
+	char	 buf[256];
+
+	json_array_foreach(a, i, in) {
+		if (json_array_size(a) > 1)
+			printf("%s%s:\n", i > 0 ? "\n" : "", sget(in, "name"));
+		printf("%-19s %10s %8s %-12s %-12s %5s\n", "START", "DURATION",
+		    "PID", "EXIT", "RESULT", "TRIES");
+		json_array_foreach(json_object_get(in, "runs"), k, run)
+			print_run(run);
+		buf[0] = '\0';
+		cat_stats(buf, sizeof(buf), in, true);
+		if (buf[0] != '\0')
+			printf("%s: %s\n", sget(in, "name"), buf + 2);
+	}
 }
 
 /* The hidden `names` command: every name completion may offer. */
@@ -482,6 +583,8 @@ print_reply(const char *cmd, json_t *reply)
 	else if (strcmp(cmd, "status") == 0) {
 		print_shutdown(reply);
 		print_instances(reply);
+	} else if (strcmp(cmd, "history") == 0) {
+		print_history(reply);
 	} else if (strcmp(cmd, "version") == 0) {
 		iget(reply, "pid", &pid);
 		printf("drover %s (pid %lld)\n", sget(reply, "version"), pid);

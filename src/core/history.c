@@ -177,6 +177,9 @@ history_bind(struct history *h, struct instance *in, int64_t now)
 struct hist *
 history_of(struct instance *in)
 {
+	/* a reload may change the key in place: apply it on the next look */
+	if (in->hist != NULL && in->hist->ring.cap != in->job->cfg->history)
+		hist_ring_resize(&in->hist->ring, in->job->cfg->history);
 	if (in->hist != NULL)
 		return in->hist;
 	return history_bind(in->d->d_history, in, in->d->d_ops->now());
@@ -186,6 +189,28 @@ int64_t
 history_state_ms(const struct hist *e, enum jstate s, int64_t now)
 {
 	return e->state_ms[s] + (e->state == s ? now - e->since : 0);
+}
+
+void
+history_stats(const struct hist *e, struct hist_stats *s)
+{
+	const struct hist_run	*run;
+	int			 i;
+
+	memset(s, 0, sizeof(*s));
+	s->runs = e->runs;
+	s->ok = e->by_result[RES_OK];
+	s->judged = e->runs - e->by_result[RES_CANCELLED];
+	s->success = s->judged > 0 ? (double)s->ok / (double)s->judged : -1;
+	s->last_ms = -1;
+	for (i = e->ring.n - 1; i >= 0; i--) {
+		run = hist_ring_get(&e->ring, i);
+		if (run->r.pid > 0) {
+			s->last_ms = run->r.duration;
+			break;
+		}
+	}
+	s->median_ms = hist_ring_median(&e->ring);
 }
 
 /* --- the subscriber ------------------------------------------------------ */
@@ -198,6 +223,10 @@ on_state(struct hist *e, const struct bus_event *ev, int64_t now)
 	e->state_ms[e->state] += now - e->since;
 	e->state = ev->st.to;
 	e->since = now;
+	/* tries counts failures before this change: the coming run is
+	 * attempt tries + 1 (a RESULT always follows the state its run
+	 * started from, since the bus keeps publish order) */
+	e->try_next = ev->st.tries + 1;
 	if (in->restarts > e->seen_restarts)
 		e->restarts += (uint64_t)(in->restarts - e->seen_restarts);
 	e->seen_restarts = in->restarts;
@@ -212,8 +241,7 @@ on_result(struct hist *e, const struct bus_event *ev)
 
 	memset(&run, 0, sizeof(run));
 	run.r = ev->res;
-	run.tries = in->job->cfg->kind == JOB_SERVICE ? in->start_fails :
-	    in->task_fails;
+	run.tries = e->try_next > 0 ? e->try_next : 1;
 	if (e->ring.cap != in->job->cfg->history)
 		hist_ring_resize(&e->ring, in->job->cfg->history);
 	hist_ring_push(&e->ring, &run);

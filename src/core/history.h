@@ -50,6 +50,7 @@ struct hist {
 	uint64_t	 dur_n;		/* runs that had a process */
 	int64_t		 dur_sum_ms;
 	int		 seen_restarts;	/* of the bound instance */
+	int		 try_next;	/* attempt of the coming run, 0 = 1st */
 	bool		 removed;	/* its job is gone (reload) */
 	struct hist	*next;		/* hash chain */
 };
@@ -68,5 +69,16 @@ void	 history_fini(struct drover *);
 struct hist *history_of(struct instance *);
 /* Time in state s so far, the current stay included. */
 int64_t	 history_state_ms(const struct hist *, enum jstate s, int64_t now);
+
+/* What droverctl status shows per task, from the counters and the ring. */
+struct hist_stats {
+	uint64_t	 runs;		/* all runs since drover started */
+	uint64_t	 ok;
+	uint64_t	 judged;	/* runs - cancelled: what the rate is of */
+	double		 success;	/* ok / judged, -1: nothing judged */
+	int64_t		 last_ms;	/* newest run with a process, -1: none */
+	int64_t		 median_ms;	/* of the runs kept, -1: none */
+};
+void	 history_stats(const struct hist *, struct hist_stats *);
 
 #endif

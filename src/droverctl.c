@@ -60,6 +60,7 @@ static const struct command commands[] = {
 	{ "shutdown", 0, 0, false },
 	{ "version", 0, 0, false },
 	{ "history", 1, -1, false },
+	{ "metrics", 0, 0, false },
 	{ "names", 0, 0, false },	/* hidden: for shell completion */
 };
 
@@ -79,6 +80,7 @@ usage(FILE *f)
 	    "  shutdown             shut drover down gracefully\n"
 	    "  version              drover's version\n"
 	    "  history NAME...      the last runs kept (the history key)\n"
+	    "  metrics              Prometheus metrics (text format)\n"
 	    "NAME: an instance, a job (all its instances), JOB:N, JOB:*, "
 	    "GROUP:*, all\n"
 	    "options:\n"
@@ -585,6 +587,8 @@ print_reply(const char *cmd, json_t *reply)
 		print_instances(reply);
 	} else if (strcmp(cmd, "history") == 0) {
 		print_history(reply);
+	} else if (strcmp(cmd, "metrics") == 0) {
+		fputs(sget(reply, "text"), stdout);
 	} else if (strcmp(cmd, "version") == 0) {
 		iget(reply, "pid", &pid);
 		printf("drover %s (pid %lld)\n", sget(reply, "version"), pid);

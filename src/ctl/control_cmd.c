@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <jansson.h>
 
@@ -28,6 +29,7 @@
 #include "drover.h"
 #include "history_json.h"
 #include "log.h"
+#include "metrics.h"
 #include "value.h"
 #include "xmalloc.h"
 
@@ -55,6 +57,7 @@ static json_t	*cmd_reload(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_shutdown(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_version(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_history(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_metrics(struct ctl_conn *, struct ctl_request *);
 
 static const struct command commands[CTL__MAX] = {
 	[CTL_STATUS] = { true, true, cmd_status },
@@ -67,6 +70,7 @@ static const struct command commands[CTL__MAX] = {
 	[CTL_SHUTDOWN] = { true, false, cmd_shutdown },
 	[CTL_VERSION] = { true, true, cmd_version },
 	[CTL_HISTORY] = { true, true, cmd_history },
+	[CTL_METRICS] = { true, true, cmd_metrics },
 };
 
 static const char *const sd_phase_names[] = {
@@ -877,6 +881,24 @@ cmd_history(struct ctl_conn *cc, struct ctl_request *r)
 	free(v.v);
 	o = ctl_reply_new(r, true);
 	jset(o, "instances", a);
+	return o;
+}
+
+/* The Prometheus exposition (metrics.c), as one string. */
+static json_t *
+cmd_metrics(struct ctl_conn *cc, struct ctl_request *r)
+{
+	struct evbuffer	*b = evbuffer_new();
+	json_t		*o;
+
+	if (b == NULL)
+		return reply_fail(cc, r, CTL_E_FAILED, "out of memory");
+	metrics_render(cc->cc_ctl->c_d, b);
+	o = ctl_reply_new(r, true);
+	jset(o, "content_type", jstr(METRICS_CONTENT_TYPE));
+	jset(o, "text", json_stringn((const char *)evbuffer_pullup(b, -1),
+	    evbuffer_get_length(b)));
+	evbuffer_free(b);
 	return o;
 }
 

@@ -17,6 +17,9 @@ DROVERCTL = os.environ.get("DROVERCTL") or os.path.join(
 # crashy fails its first two runs, then stays up; flaky fails runs 2 and
 # 4 of 5; the third task's name needs escaping in a label value.
 CONF = """
+[drover]
+max_concurrent = 4
+
 [service:web]
 command = /bin/sleep 1000
 startsecs = 0
@@ -195,6 +198,8 @@ class MetricsTest(harness.DroverTest):
         self.assertEqual(v("drover_group_slots_max", group="batch"), 2)
         self.assertEqual(v("drover_group_slots_used", group="batch"), 0)
         self.assertEqual(v("drover_queued_instances"), 0)
+        self.assertEqual(v("drover_task_slots_max"), 4)
+        self.assertEqual(v("drover_task_slots_used"), 0)
         self.assertEqual(v("drover_build_info", version=re.search(
             r"drover (\S+)", self.ctl(d, "version").stdout).group(1)), 1)
         self.assertGreater(v("drover_open_fds"), 3)
@@ -218,6 +223,18 @@ class MetricsTest(harness.DroverTest):
         rep = json.loads(r.stdout)
         self.assertTrue(rep["content_type"].startswith(
             "text/plain; version=0.0.4"))
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_every_family_is_documented(self):
+        d = self.busy_drover()
+        _, types = parse(self.metrics(d))
+        with open(os.path.join(harness.SRCDIR, "doc",
+                               "drover-metrics.7")) as f:
+            doc = f.read()
+        documented = set(re.findall(r"^\.It Li (drover_\w+) Pq (\w+)$", doc,
+                                    re.M))
+        self.assertEqual(set(types.items()), documented)
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 

@@ -33,7 +33,7 @@ struct history {
 const struct hist_run *
 hist_ring_get(const struct hist_ring *r, int i)
 {
-	if (i < 0 || i >= r->n)
+	if (i < 0 || i >= r->n || r->cap == 0)
 		return NULL;
 	return &r->runs[(r->head - r->n + i + r->cap) % r->cap];
 }

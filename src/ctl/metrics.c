@@ -256,18 +256,24 @@ open_fds(void)
 	return n - 1;		/* the directory's own */
 }
 
+/* statm: "size resident shared ...", in pages */
 static int64_t
 rss_bytes(void)
 {
 	FILE		*f;
-	long long	 size, rss;
-	int		 ok;
+	char		 buf[128], *p, *end;
+	long long	 rss;
 
 	if ((f = fopen("/proc/self/statm", "re")) == NULL)
 		return -1;
-	ok = fscanf(f, "%lld %lld", &size, &rss) == 2;
+	p = fgets(buf, sizeof(buf), f);
 	fclose(f);
-	return ok ? rss * sysconf(_SC_PAGESIZE) : -1;
+	if (p == NULL || (p = strchr(buf, ' ')) == NULL)
+		return -1;
+	rss = strtoll(p + 1, &end, 10);
+	if (end == p + 1 || rss < 0)
+		return -1;
+	return rss * sysconf(_SC_PAGESIZE);
 }
 
 static void

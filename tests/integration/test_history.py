@@ -154,6 +154,36 @@ class HistoryTest(harness.DroverTest):
         self.assertEqual(h["stats"]["success_rate"], 0)
         self.finish(d)
 
+    def test_history_is_memory_only(self):
+        d = self.start(FLAKY % "")
+        self.run_times(d, "flaky", 1)
+        self.finish(d)
+        d = self.start(FLAKY % "")
+        h = self.one(d, "history", "flaky")
+        self.assertEqual((h["runs"], h["stats"]["runs"]), ([], 0))
+        self.finish(d)
+
+    def test_every_run_of_a_periodic_task(self):
+        d = self.start("""
+            [task:tick]
+            command = /bin/sh -c 'n=$(($(cat @DIR@/t 2>/dev/null || echo 0) + 1)); echo $n > @DIR@/t; exit $((n % 2))'
+            interval = 0.2s
+            history = 20
+            """)
+        wait_for(lambda: self.one(d, "status", "tick")["stats"]["runs"] >= 4,
+                 15, what="four interval runs")
+        h = self.one(d, "history", "tick")
+        runs = h["runs"]
+        self.assertEqual(len(runs), h["stats"]["runs"])
+        # run n exits n % 2: failed, ok, failed, ok ...
+        self.assertEqual([r["result"] for r in runs],
+                         [["ok", "failed"][(i + 1) % 2]
+                          for i in range(len(runs))])
+        starts = [r["start_ms"] for r in runs]
+        self.assertEqual(starts, sorted(starts))
+        self.assertEqual(len(set(starts)), len(starts))
+        self.finish(d)
+
     def test_unknown_name(self):
         d = self.start(FLAKY % "")
         r = self.ctl(d, "history", "flakey")

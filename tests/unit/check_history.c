@@ -1,6 +1,7 @@
 /* check_history.c: the run history ring and its median (history.h). */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "history.h"
 
@@ -62,6 +63,41 @@ START_TEST(median_odd_even_and_no_process)
 }
 END_TEST
 
+/* Rates over the runs not cancelled; last and median of the ring. */
+START_TEST(stats_rate_last_median)
+{
+	struct hist		e;
+	struct hist_stats	s;
+	struct hist_run		x;
+
+	memset(&e, 0, sizeof(e));
+	hist_ring_resize(&e.ring, 3);
+	history_stats(&e, &s);
+	ck_assert(s.success < 0);
+	ck_assert_int_eq(s.last_ms, -1);
+	ck_assert_int_eq(s.median_ms, -1);
+	x = run(10, 1); hist_ring_push(&e.ring, &x);
+	x = run(30, 2); hist_ring_push(&e.ring, &x);
+	x = run(0, 0); hist_ring_push(&e.ring, &x);	/* spawn error */
+	e.runs = 5;
+	e.by_result[RES_OK] = 3;
+	e.by_result[RES_CANCELLED] = 1;
+	e.by_result[RES_SPAWN_ERROR] = 1;
+	history_stats(&e, &s);
+	ck_assert_int_eq(s.runs, 5);
+	ck_assert_int_eq(s.ok, 3);
+	ck_assert_int_eq(s.judged, 4);
+	ck_assert(s.success > 0.749 && s.success < 0.751);
+	ck_assert_int_eq(s.last_ms, 30);	/* the newest with a process */
+	ck_assert_int_eq(s.median_ms, 20);
+	e.runs = e.by_result[RES_CANCELLED] = 1;
+	e.by_result[RES_OK] = e.by_result[RES_SPAWN_ERROR] = 0;
+	history_stats(&e, &s);
+	ck_assert(s.success < 0);		/* nothing to judge */
+	hist_ring_free(&e.ring);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -72,6 +108,7 @@ main(void)
 
 	tcase_add_test(tc, ring_wraps_keeping_newest);
 	tcase_add_test(tc, median_odd_even_and_no_process);
+	tcase_add_test(tc, stats_rate_last_median);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

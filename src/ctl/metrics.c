@@ -197,9 +197,14 @@ inst_runs(struct drover *d, struct evbuffer *b)
 {
 	struct instance	*in;
 	struct hist	*e;
+	char		 les[HIST_NBUCKETS][PROMTEXT_LE_MAX];
+	const char	*le[HIST_NBUCKETS];
 	int		 i, k;
 	const char	*l[] = { "job", NULL, "instance", NULL, NULL };
 
+	promtext_le(hist_buckets, HIST_NBUCKETS, les);
+	for (i = 0; i < HIST_NBUCKETS; i++)
+		le[i] = les[i];
 	promtext_family(b, "drover_job_run_duration_seconds", "histogram",
 	    "How long runs lasted, from spawn to the main process's exit "
 	    "(runs that never had a process are not counted).");
@@ -208,7 +213,7 @@ inst_runs(struct drover *d, struct evbuffer *b)
 		l[1] = in->job->cfg->name;
 		l[3] = in->name;
 		promtext_histogram(b, "drover_job_run_duration_seconds", l,
-		    hist_buckets, e->dur_count, HIST_NBUCKETS, e->dur_n,
+		    le, e->dur_count, HIST_NBUCKETS, e->dur_n,
 		    e->dur_sum_ms);
 	}
 	promtext_family(b, "drover_job_last_exit_code", "gauge", "Exit "

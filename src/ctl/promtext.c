@@ -49,11 +49,78 @@ utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* s escaped: backslash and newline always, double quote if quote.
- * Plain ASCII goes out in runs: a scrape of 10,000 instances writes
- * hundreds of thousands of labels. */
+/*
+ * A sample is put together here and goes into the evbuffer in one call:
+ * a scrape of 10,000 instances writes some 400,000 series, and a call
+ * (or a printf) for each piece of each was most of its time.
+ */
+struct out {
+	struct evbuffer	*b;
+	size_t		 len;
+	char		 buf[512];
+};
+
 static void
-escape(struct evbuffer *b, const char *s, int quote)
+out_flush(struct out *o)
+{
+	if (o->len > 0)
+		evbuffer_add(o->b, o->buf, o->len);
+	o->len = 0;
+}
+
+static void
+put(struct out *o, const void *p, size_t n)
+{
+	if (n > sizeof(o->buf) - o->len) {
+		out_flush(o);
+		if (n > sizeof(o->buf)) {
+			evbuffer_add(o->b, p, n);
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+static void
+puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void
+put_u64(struct out *o, uint64_t v)
+{
+	char	d[24], *p = d + sizeof(d);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put(o, p, (size_t)(d + sizeof(d) - p));
+}
+
+/* ms as seconds, exactly, and the newline */
+static void
+put_ms(struct out *o, int64_t ms)
+{
+	uint64_t	u = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+	char		frac[5];
+
+	if (ms < 0)
+		put(o, "-", 1);
+	put_u64(o, u / 1000);
+	frac[0] = '.';
+	frac[1] = (char)('0' + u % 1000 / 100);
+	frac[2] = (char)('0' + u % 100 / 10);
+	frac[3] = (char)('0' + u % 10);
+	frac[4] = '\n';
+	put(o, frac, 5);
+}
+
+/* s escaped: backslash and newline always, double quote if quote;
+ * plain ASCII in runs. */
+static void
+escape(struct out *o, const char *s, int quote)
 {
 	const unsigned char	*p = (const unsigned char *)s, *run;
 	size_t			 n;
@@ -63,19 +130,19 @@ escape(struct evbuffer *b, const char *s, int quote)
 		    (*p != '"' || !quote); p++)
 			;
 		if (p > run)
-			evbuffer_add(b, run, (size_t)(p - run));
+			put(o, run, (size_t)(p - run));
 		if (*p == '\0')
 			break;
 		if (*p == '\\')
-			evbuffer_add(b, "\\\\", 2);
+			put(o, "\\\\", 2);
 		else if (*p == '\n')
-			evbuffer_add(b, "\\n", 2);
+			put(o, "\\n", 2);
 		else if (*p == '"' && quote)
-			evbuffer_add(b, "\\\"", 2);
+			put(o, "\\\"", 2);
 		else if ((n = utf8_len(p)) == 0)
-			evbuffer_add(b, "?", 1);
+			put(o, "?", 1);
 		else {
-			evbuffer_add(b, p, n);
+			put(o, p, n);
 			p += n;
 			continue;
 		}
@@ -86,13 +153,19 @@ escape(struct evbuffer *b, const char *s, int quote)
 void
 promtext_label_value(struct evbuffer *b, const char *s)
 {
-	escape(b, s, 1);
+	struct out	o = { .b = b };
+
+	escape(&o, s, 1);
+	out_flush(&o);
 }
 
 void
 promtext_help_text(struct evbuffer *b, const char *s)
 {
-	escape(b, s, 0);
+	struct out	o = { .b = b };
+
+	escape(&o, s, 0);
+	out_flush(&o);
 }
 
 void
@@ -112,41 +185,53 @@ void
 promtext_family(struct evbuffer *b, const char *name, const char *type,
     const char *help)
 {
-	evbuffer_add_printf(b, "# HELP %s ", name);
-	promtext_help_text(b, help);
-	evbuffer_add_printf(b, "\n# TYPE %s %s\n", name, type);
+	struct out	o = { .b = b };
+
+	puts_(&o, "# HELP ");
+	puts_(&o, name);
+	put(&o, " ", 1);
+	escape(&o, help, 0);
+	puts_(&o, "\n# TYPE ");
+	puts_(&o, name);
+	put(&o, " ", 1);
+	puts_(&o, type);
+	put(&o, "\n", 1);
+	out_flush(&o);
 }
 
 /* name{a="x",b="y"} and the space before the value */
 static void
-series(struct evbuffer *b, const char *name, const char *suffix,
+series(struct out *o, const char *name, const char *suffix,
     const char *const *labels, const char *le)
 {
 	const char *const	*l;
 	int			 n = 0;
 
-	evbuffer_add(b, name, strlen(name));
-	evbuffer_add(b, suffix, strlen(suffix));
+	puts_(o, name);
+	puts_(o, suffix);
 	for (l = labels; l != NULL && l[0] != NULL; l += 2) {
-		evbuffer_add(b, n++ == 0 ? "{" : ",", 1);
-		evbuffer_add(b, l[0], strlen(l[0]));
-		evbuffer_add(b, "=\"", 2);
-		promtext_label_value(b, l[1] != NULL ? l[1] : "");
-		evbuffer_add(b, "\"", 1);
+		put(o, n++ == 0 ? "{" : ",", 1);
+		puts_(o, l[0]);
+		put(o, "=\"", 2);
+		escape(o, l[1] != NULL ? l[1] : "", 1);
+		put(o, "\"", 1);
 	}
 	if (le != NULL) {
-		evbuffer_add(b, n++ == 0 ? "{le=\"" : ",le=\"", 5);
-		evbuffer_add(b, le, strlen(le));
-		evbuffer_add(b, "\"", 1);
+		put(o, n++ == 0 ? "{le=\"" : ",le=\"", 5);
+		puts_(o, le);
+		put(o, "\"", 1);
 	}
-	evbuffer_add(b, n > 0 ? "} " : " ", n > 0 ? 2 : 1);
+	put(o, n > 0 ? "} " : " ", n > 0 ? 2 : 1);
 }
 
 void
 promtext_sample(struct evbuffer *b, const char *name,
     const char *const *labels, double v)
 {
-	series(b, name, "", labels, NULL);
+	struct out	o = { .b = b };
+
+	series(&o, name, "", labels, NULL);
+	out_flush(&o);
 	promtext_number(b, v);
 	evbuffer_add(b, "\n", 1);
 }
@@ -155,45 +240,55 @@ void
 promtext_sample_u64(struct evbuffer *b, const char *name,
     const char *const *labels, uint64_t v)
 {
-	series(b, name, "", labels, NULL);
-	evbuffer_add_printf(b, "%llu\n", (unsigned long long)v);
-}
+	struct out	o = { .b = b };
 
-static void
-add_ms(struct evbuffer *b, int64_t ms)
-{
-	uint64_t	u = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-
-	evbuffer_add_printf(b, "%s%llu.%03llu\n", ms < 0 ? "-" : "",
-	    (unsigned long long)(u / 1000), (unsigned long long)(u % 1000));
+	series(&o, name, "", labels, NULL);
+	put_u64(&o, v);
+	put(&o, "\n", 1);
+	out_flush(&o);
 }
 
 void
 promtext_sample_ms(struct evbuffer *b, const char *name,
     const char *const *labels, int64_t ms)
 {
-	series(b, name, "", labels, NULL);
-	add_ms(b, ms);
+	struct out	o = { .b = b };
+
+	series(&o, name, "", labels, NULL);
+	put_ms(&o, ms);
+	out_flush(&o);
 }
 
 void
 promtext_histogram(struct evbuffer *b, const char *name,
-    const char *const *labels, const double *bounds,
+    const char *const *labels, const char *const *le,
     const uint64_t *cumulative, size_t nbounds, uint64_t count, int64_t sum_ms)
 {
-	char	le[32];
-	size_t	i;
+	struct out	o = { .b = b };
+	size_t		i;
 
 	for (i = 0; i < nbounds; i++) {
-		snprintf(le, sizeof(le), "%g", bounds[i]);
-		series(b, name, "_bucket", labels, le);
-		evbuffer_add_printf(b, "%llu\n",
-		    (unsigned long long)cumulative[i]);
+		series(&o, name, "_bucket", labels, le[i]);
+		put_u64(&o, cumulative[i]);
+		put(&o, "\n", 1);
 	}
-	series(b, name, "_bucket", labels, "+Inf");
-	evbuffer_add_printf(b, "%llu\n", (unsigned long long)count);
-	series(b, name, "_sum", labels, NULL);
-	add_ms(b, sum_ms);
-	series(b, name, "_count", labels, NULL);
-	evbuffer_add_printf(b, "%llu\n", (unsigned long long)count);
+	series(&o, name, "_bucket", labels, "+Inf");
+	put_u64(&o, count);
+	put(&o, "\n", 1);
+	series(&o, name, "_sum", labels, NULL);
+	put_ms(&o, sum_ms);
+	series(&o, name, "_count", labels, NULL);
+	put_u64(&o, count);
+	put(&o, "\n", 1);
+	out_flush(&o);
+}
+
+/* A histogram's le strings from its bounds: "0.1", "1", "30" */
+void
+promtext_le(const double *bounds, size_t n, char (*le)[PROMTEXT_LE_MAX])
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		snprintf(le[i], PROMTEXT_LE_MAX, "%g", bounds[i]);
 }

@@ -29,12 +29,16 @@ void	 promtext_sample_ms(struct evbuffer *, const char *name,
 /*
  * A histogram's samples: name_bucket{..., le="b"} for each bound (counts
  * cumulative, as the format wants), le="+Inf" = count, name_sum (ms, as
- * seconds) and name_count.
+ * seconds) and name_count.  The bounds as le strings, made once for all
+ * the series by promtext_le().
  */
 void	 promtext_histogram(struct evbuffer *, const char *name,
-	    const char *const *labels, const double *bounds,
+	    const char *const *labels, const char *const *le,
 	    const uint64_t *cumulative, size_t nbounds, uint64_t count,
 	    int64_t sum_ms);
+#define PROMTEXT_LE_MAX	32
+void	 promtext_le(const double *bounds, size_t n,
+	    char (*le)[PROMTEXT_LE_MAX]);
 
 /* The pieces, for the unit tests */
 void	 promtext_label_value(struct evbuffer *, const char *);

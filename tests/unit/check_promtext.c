@@ -1,6 +1,7 @@
 /* check_promtext.c: the Prometheus text format writer (promtext.h). */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,23 +103,48 @@ START_TEST(samples_and_labels)
 	ck_text("s 0.005\n");
 	promtext_sample_ms(b, "s", NULL, -1500);
 	ck_text("s -1.500\n");
+	promtext_sample_u64(b, "m", NULL, 0);
+	ck_text("m 0\n");
+
+}
+END_TEST
+
+/* Longer than the staging buffer: a flush in the middle loses nothing. */
+START_TEST(long_label)
+{
+	char		 big[2000], want[2100];
+	const char	*lb[] = { "x", big, NULL };
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[700] = '"';
+	promtext_sample_ms(b, "s", lb, 1);
+	snprintf(want, sizeof(want), "s{x=\"%.700s\\\"%s\"} 0.001\n", big,
+	    big + 701);
+	ck_text(want);
 }
 END_TEST
 
 START_TEST(histogram)
 {
 	const double	bounds[] = { 0.1, 1, 30 };
+	char		les[3][PROMTEXT_LE_MAX];
+	const char	*le[] = { les[0], les[1], les[2] };
 	const uint64_t	cum[] = { 1, 2, 2 };
 	const char	*l[] = { "job", "t", NULL };
 
-	promtext_histogram(b, "d_seconds", l, bounds, cum, 3, 3, 45678);
+	promtext_le(bounds, 3, les);
+	ck_assert_str_eq(les[0], "0.1");
+	ck_assert_str_eq(les[2], "30");
+
+	promtext_histogram(b, "d_seconds", l, le, cum, 3, 3, 45678);
 	ck_text("d_seconds_bucket{job=\"t\",le=\"0.1\"} 1\n"
 	    "d_seconds_bucket{job=\"t\",le=\"1\"} 2\n"
 	    "d_seconds_bucket{job=\"t\",le=\"30\"} 2\n"
 	    "d_seconds_bucket{job=\"t\",le=\"+Inf\"} 3\n"
 	    "d_seconds_sum{job=\"t\"} 45.678\n"
 	    "d_seconds_count{job=\"t\"} 3\n");
-	promtext_histogram(b, "e", NULL, bounds, cum, 1, 0, 0);
+	promtext_histogram(b, "e", NULL, le, cum, 1, 0, 0);
 	ck_text("e_bucket{le=\"0.1\"} 1\ne_bucket{le=\"+Inf\"} 0\n"
 	    "e_sum 0.000\ne_count 0\n");
 }
@@ -137,6 +163,7 @@ main(void)
 	tcase_add_test(tc, help_escapes_but_keeps_quotes);
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, samples_and_labels);
+	tcase_add_test(tc, long_label);
 	tcase_add_test(tc, histogram);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

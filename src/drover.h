@@ -26,6 +26,9 @@
 
 struct bus;
 struct control;
+struct hist;
+struct history;
+struct metrics;
 struct event;
 struct event_base;
 
@@ -207,6 +210,7 @@ struct instance {
 	bool		 holds_slot;
 	bool		 holds_global;
 	struct instance	*pid_next;	/* pid hash chain */
+	struct hist	*hist;		/* history.c's record, NULL = not yet */
 };
 
 /*
@@ -306,6 +310,12 @@ struct drover {
 	bool		 d_out_paused;		/* log-sink pipes not read */
 	int		 d_devnull;
 	struct rlimit_saved { bool set; uint64_t cur, max; } d_nofile;
+
+	struct history	*d_history;		/* history.c */
+	struct metrics	*d_metrics;		/* metrics.c */
+	uint64_t	 d_reloads;		/* SIGHUP/reload requests */
+	uint64_t	 d_reload_failures;	/* of them, refused */
+	uint64_t	 d_events_dropped;	/* event listeners' queue overflow */
 };
 
 /* job.c: the state machine */

@@ -93,6 +93,7 @@ struct job_config {
 	bool		 catch_up;
 	bool		 shield;
 	bool		 critical;
+	int		 history;	/* runs kept (history.c) */
 	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
 	bool		 stdout_events;	/* PROCESS_LOG_STDOUT */
 	bool		 stderr_events;

@@ -414,6 +414,20 @@ set_backups(struct jobbuild *b, const struct rkey *k, const char *v,
 	return 0;
 }
 
+/* history.h's HISTORY_MAX; config sits below core, so the number is here */
+static int
+set_history(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	long	n;
+
+	(void)off;
+	if (value_int(v, 1, 1000, &n) != 0)
+		return bad(b, k, v, "a number of runs from 1 to 1000");
+	b->job->history = (int)n;
+	return 0;
+}
+
 static int
 set_interval(struct jobbuild *b, const struct rkey *k, const char *v,
     size_t off)
@@ -509,6 +523,7 @@ static const struct jobkey jobkeys[] = {
 	{ "catch_up", IN_TASK, set_bool, OFF(catch_up), TASKONLY },
 	{ "shield", IN_TASK, set_shield, 0, TASKONLY },
 	{ "critical", IN_JOBS, set_bool, OFF(critical), NULL },
+	{ "history", IN_JOBS, set_history, 0, NULL },
 	{ "stdout", IN_JOBS, set_inst, I_STDOUT, NULL },
 	{ "stderr", IN_JOBS, set_inst, I_STDERR, NULL },
 	{ "stdout_logfile", IN_JOBS, set_inst, I_STDOUT_LOGFILE, NULL },
@@ -637,6 +652,7 @@ job_defaults(struct jobbuild *b, enum sect_type st)
 	job->stopwaitsecs = 10 * 1000;
 	job->killmode = KM_MIXED;
 	job->priority = st == ST_LISTENER ? -1 : 999;
+	job->history = 10;
 	job->ready = job->kind == JOB_SERVICE ? READY_STARTSECS : READY_STARTED;
 	job->start_timeout = 90 * 1000;
 	b->numprocs = 1;

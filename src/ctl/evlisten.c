@@ -294,6 +294,7 @@ evl_emit(int type, const char *payload, size_t plen)
 			TAILQ_REMOVE(&pool->q, old, entry);
 			pool->nq--;
 			pool->dropped++;
+			E->d->d_events_dropped++;	/* metrics: never reset */
 			log_warnx("event listener pool %s: buffer full "
 			    "(buffer_size %d): dropped event serial %llu (%llu "
 			    "dropped so far)", pool->name, pool->max,

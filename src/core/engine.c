@@ -200,6 +200,7 @@ instance_new(struct drover *d, struct job *j, int idx)
 	/* STOPPED from xcalloc(): only job.c writes a state */
 	_Static_assert(JS_STOPPED == 0, "a new instance is STOPPED");
 	in->out.fd = in->err.fd = -1;
+	in->lst_fd = -1;
 	in->out.in = in->err.in = in;
 	in->err.is_err = true;
 	return in;

@@ -347,6 +347,9 @@ stream_close(struct outstream *os)
 		emit_line(os, os->part, os->partlen);
 		os->partlen = 0;
 	}
+	/* a listener's protocol ends with its stdout (after every byte) */
+	if (!os->is_err && in->job->cfg->listener && in->d->d_evl_data != NULL)
+		in->d->d_evl_data(in, NULL, 0);
 	free(os->part);
 	os->part = NULL;
 	if (os->ev != NULL) {
@@ -409,7 +412,8 @@ stream_open(struct instance *in, struct outstream *os, const struct sink *s,
 	os->in = in;
 	os->fd = -1;
 	os->is_err = stdfd == 2;
-	switch (s->kind) {
+	/* a listener's stdout is the protocol: a pipe whatever it names */
+	switch (stdfd == 1 && in->job->cfg->listener ? SINK_LOG : s->kind) {
 	case SINK_NULL:
 		*childfd = d->d_devnull;
 		return 0;
@@ -523,7 +527,7 @@ output_force_close(struct instance *in)
 	struct outstream	*s[2] = { &in->out, &in->err };
 	int			 i;
 
-	if (in->job->cfg->listener && in->lst_fd > 2) {	/* 0: never opened */
+	if (in->lst_fd != -1) {
 		close(in->lst_fd);
 		in->lst_fd = -1;
 	}

@@ -97,6 +97,26 @@ class Listeners(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 
+    def test_stdout_logfile_none_still_speaks(self):
+        """A listener's stdout is the protocol, whatever it is sent to."""
+        d = self.drover("""
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_EXITED
+            stdout_logfile = NONE
+            startsecs = 0
+
+            [program:dies]
+            command = /bin/true
+            startsecs = 0
+            autorestart = false
+            """)
+        wait_for(lambda: events(self.path("ev")), what="an event")
+        self.assertEqual(events(self.path("ev"))[0][3],
+                         "PROCESS_STATE_EXITED")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
     def test_pool_and_fail_rebuffer(self):
         """RESULT FAIL: the same serial comes again; a pool shares events."""
         d = self.drover("""
@@ -251,11 +271,6 @@ class Listeners(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 
-    @unittest.skip("known race (issue 17, open): a listener that acks its "
-                   "last event and exits at once can be reaped before "
-                   "drover reads the ack, so the event is counted as resent "
-                   "and the shutdown reports a SIGKILL; seen on a loaded "
-                   "2-core machine")
     def test_shutdown_listener_stops_last(self):
         """Priority -1: the listener hears STOPPING and the jobs' STOPPED."""
         d = self.drover("""
@@ -274,6 +289,8 @@ class Listeners(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(timeout=10), 0)
         self.assertNotIn("SIGKILL", d.log())
+        # its ack came just before its exit: read, so nothing is resent
+        self.assertNotIn("sent again", d.log())
         names = [(e[3], e[4].split(" ")[0]) for e in events(self.path("ev"))]
         self.assertIn(("SUPERVISOR_STATE_CHANGE_STOPPING", ""), names)
         self.assertIn(("PROCESS_STATE_STOPPED", "processname:a"), names)

@@ -25,6 +25,7 @@
 #include "config.h"
 
 struct bus;
+struct capture;
 struct control;
 struct event;
 struct event_base;
@@ -95,6 +96,7 @@ struct outstream {
 	char		*part;		/* incomplete line carried over */
 	size_t		 partlen;
 	struct filesink	*sink;		/* SINK_FILE */
+	struct capture	*cap;		/* *_capture_maxbytes, or NULL */
 };
 
 struct filesink {
@@ -236,6 +238,9 @@ struct drover {
 	 * calls them): a listener's stdin write end, its stdout bytes. */
 	void		(*d_evl_spawned)(struct instance *, int fd);
 	void		(*d_evl_data)(struct instance *, const char *, size_t);
+	/* and a job's PROCESS_COMMUNICATION (capture mode) */
+	void		(*d_evl_comm)(struct instance *, bool is_err,
+			    const char *, size_t);
 	struct config	*d_conf;
 	const char	*d_confpath;
 	char		*d_socket_path;		/* control.c's, NULL = none */

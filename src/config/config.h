@@ -96,6 +96,7 @@ struct job_config {
 	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
 	bool		 stdout_events;	/* PROCESS_LOG_STDOUT */
 	bool		 stderr_events;
+	uint64_t	 capture_max[2];	/* stdout_, stderr_capture_maxbytes */
 	bool		 listener;	/* [eventlistener:x] */
 	char	       **events;	/* its event type names */
 	int		 buffer_size;	/* events queued per pool */

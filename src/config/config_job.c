@@ -402,6 +402,19 @@ set_maxbytes(struct jobbuild *b, const struct rkey *k, const char *v,
 	return 0;
 }
 
+/* *_capture_maxbytes: capture mode's bound (PROCESS_COMMUNICATION). */
+static int
+set_capture(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t stream)
+{
+	uint64_t	n;
+
+	if (value_size(v, &n) != 0 || n > 1024 * 1024 * 1024)
+		return bad(b, k, v, "a size like 1MB (at most 1GB), or 0");
+	b->job->capture_max[stream] = n;
+	return 0;
+}
+
 static int
 set_backups(struct jobbuild *b, const struct rkey *k, const char *v,
     size_t stream)
@@ -522,10 +535,8 @@ static const struct jobkey jobkeys[] = {
 	{ "limit_core", IN_JOBS, set_rlimit, OFF(limit_core), NULL },
 	{ "limit_nproc", IN_JOBS, set_rlimit, OFF(limit_nproc), NULL },
 	{ "limit_as", IN_JOBS, set_rlimit, OFF(limit_as), NULL },
-	{ "stdout_capture_maxbytes", IN_COMPAT, NULL, 0,
-	    "capture mode is not supported" },
-	{ "stderr_capture_maxbytes", IN_COMPAT, NULL, 0,
-	    "capture mode is not supported" },
+	{ "stdout_capture_maxbytes", IN_JOBS, set_capture, 0, NULL },
+	{ "stderr_capture_maxbytes", IN_JOBS, set_capture, 1, NULL },
 	{ "stdout_events_enabled", IN_JOBS, set_bool, OFF(stdout_events),
 	    NULL },
 	{ "stderr_events_enabled", IN_JOBS, set_bool, OFF(stderr_events),

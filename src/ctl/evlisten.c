@@ -415,6 +415,24 @@ on_output(const struct bus_event *be)
 	free(buf);
 }
 
+/* Capture mode's data (output.c): "processname:P groupname:G pid:N\n"
+ * then the bytes between the tokens, as supervisord sends them. */
+static void
+evl_comm(struct instance *in, bool is_err, const char *data, size_t len)
+{
+	char	hdr[512], *buf;
+	int	n;
+
+	n = snprintf(hdr, sizeof(hdr), "processname:%s groupname:%s pid:%ld\n",
+	    in->name, group_of(in), (long)in->pid);
+	buf = xmalloc((size_t)n + len);
+	memcpy(buf, hdr, (size_t)n);
+	memcpy(buf + n, data, len);
+	evl_emit(evl_type_lookup(is_err ? "PROCESS_COMMUNICATION_STDERR" :
+	    "PROCESS_COMMUNICATION_STDOUT"), buf, (size_t)n + len);
+	free(buf);
+}
+
 static void
 evl_bus(const struct bus_event *be, void *arg)
 {
@@ -536,6 +554,7 @@ evlisten_init(struct drover *d)
 	}
 	d->d_evl_spawned = evl_spawned;
 	d->d_evl_data = evl_data;
+	d->d_evl_comm = evl_comm;
 	ticks_arm();
 	bus_subscribe(d->d_bus, BUS_PRIO_LISTENER, BUS_MASK(BUS_STATE) |
 	    BUS_MASK(BUS_JOB) | BUS_MASK(BUS_DROVER) |
@@ -617,4 +636,5 @@ evlisten_fini(struct drover *d)
 	E = NULL;
 	d->d_evl_spawned = NULL;
 	d->d_evl_data = NULL;
+	d->d_evl_comm = NULL;
 }

@@ -298,6 +298,48 @@ class Listeners(harness.DroverTest):
                         names.index(("PROCESS_STATE_STOPPED",
                                      "processname:a")))
 
+    def test_process_communication(self):
+        """Capture mode: the text between the tokens is an event, not log."""
+        d = self.drover("""
+            [eventlistener:comm]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_COMMUNICATION
+            startsecs = 0
+
+            [program:talker]
+            command = /bin/sh -c 'printf "before\\n<!--XSUPERVISOR:BEG";
+                sleep 0.2; printf "IN-->hello\\nwor"; sleep 0.2;
+                printf "ld<!--XSUPERVISOR:END-->after\\n"; sleep 60'
+            stdout_capture_maxbytes = 1KB
+            startsecs = 0
+
+            [program:big]
+            command = /bin/sh -c 'printf
+                "<!--XSUPERVISOR:BEGIN-->0123456789abcdef<!--XSUPERVISOR:END-->"
+                >&2; sleep 60'
+            stderr_capture_maxbytes = 8
+            startsecs = 0
+            """)
+        wait_for(lambda: len(events(self.path("ev"))) >= 2,
+                 what="two PROCESS_COMMUNICATION events")
+        evs = {e[3]: e for e in events(self.path("ev"))}
+        out = evs["PROCESS_COMMUNICATION_STDOUT"][4]
+        self.assertRegex(out, r"^processname:talker groupname:talker "
+                         r"pid:\d+\\nhello\\nworld$")
+        err = evs["PROCESS_COMMUNICATION_STDERR"][4]
+        # past the bound the oldest bytes go, and that is logged
+        self.assertRegex(err, r"^processname:big groupname:big pid:\d+"
+                         r"\\n89abcdef$")
+        d.wait_log(r"big: stderr capture over stderr_capture_maxbytes: "
+                   r"its first 8 bytes dropped")
+        d.wait_log(r"talker\[\d+\]: after")
+        log = d.log()
+        self.assertRegex(log, r"talker\[\d+\]: before")
+        self.assertNotIn("hello", log)
+        self.assertNotIn("XSUPERVISOR", log)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
     def test_tick_5(self):
         d = self.drover("""
             [eventlistener:ticker]

@@ -196,6 +196,7 @@ struct instance {
 	int64_t		 main_exit;	/* monotonic, 0 = still running */
 	struct outstream out, err;
 	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
+	char	       **run_env;	/* hook.c: the event, for the next run */
 
 	struct result_rec last;
 	struct result_rec prev;		/* the one before last (status) */
@@ -367,6 +368,10 @@ void	 reload_changed(struct drover *);
 
 /* control.c */
 int	 control_init(struct drover *, const char *path);
+
+/* hook.c: on_fatal =, on_exit =, a bus subscriber */
+void	 hook_init(struct drover *);
+void	 hook_fini(struct drover *);
 
 /* evlisten.c: [eventlistener:x] pools, a bus subscriber */
 void	 evlisten_init(struct drover *);

@@ -24,6 +24,9 @@ enum ready_mode { READY_STARTED, READY_STARTSECS, READY_NOTIFY };
 /* schedule =: a run that comes due while one runs */
 enum overlap { OVERLAP_SKIP, OVERLAP_QUEUE, OVERLAP_CANCEL };
 enum sink_kind { SINK_LOG, SINK_JOURNAL, SINK_FILE, SINK_NULL, SINK_INHERIT };
+/* drover's own hooks on a job's changes (drover.ini(5), HOOKS) */
+enum hook_kind { HOOK_FATAL, HOOK_EXIT, HOOK__MAX };
+extern const char *const hook_key_names[HOOK__MAX];	/* "on_fatal" ... */
 
 #define LIMIT_UNSET	((uint64_t)0)	/* in struct job_limit.set == false */
 #define LIMIT_INFINITY	UINT64_MAX
@@ -101,6 +104,11 @@ struct job_config {
 	char	       **events;	/* its event type names */
 	int		 buffer_size;	/* events queued per pool */
 	bool		 result_any;	/* a Python result_handler: no FAIL */
+	/* on_fatal =, on_exit = (core/hook.c): the task run for each */
+	char		*hooks[HOOK__MAX];	/* its name, or NULL */
+	int64_t		 hook_timeout;	/* ms, the timeout of those tasks */
+	char		*hook_of;	/* a hook task: its job, else NULL */
+	enum hook_kind	 hook_kind;	/* which of its hooks */
 };
 
 struct group_config {

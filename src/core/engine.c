@@ -344,6 +344,7 @@ instance_free(struct instance *in)
 	if (in->ev_timer != NULL)
 		event_free(in->ev_timer);
 	cgroup_remove(in);
+	strv_free(in->run_env);
 	free(in);
 }
 

@@ -99,7 +99,7 @@ hook_fire(struct drover *d, const struct bus_event *be, enum hook_kind h)
 	struct job		*j;
 
 	if (bus_phase(d->d_bus) >= DP_STOPPING) {
-		log_info("%s: %s -> %s: %s not run, drover is shutting down",
+		log_notice("%s: %s -> %s: %s not run, drover is shutting down",
 		    in->name, jstate_names[be->st.from],
 		    jstate_names[be->st.to], in->job->cfg->hooks[h]);
 		return;

@@ -651,6 +651,25 @@ START_TEST(test_capture_maxbytes)
 }
 END_TEST
 
+START_TEST(test_hooks)
+{
+	LOAD_OK("[service:w]\ncommand = /bin/true\nnumprocs = 2\n"
+	    "on_fatal = /bin/echo %(program_name)s %(process_num)d\n"
+	    "hook_timeout = 5s\npriority = 7\n");
+	ck_assert_str_eq(J("w")->hooks[HOOK_FATAL], "w.on_fatal");
+	ck_assert_ptr_null(J("w")->hooks[HOOK_EXIT]);
+	ck_assert_int_eq(J("w.on_fatal")->kind, JOB_TASK);
+	ck_assert(!J("w.on_fatal")->autostart);
+	ck_assert_int_eq(J("w.on_fatal")->timeout, 5000);
+	ck_assert_int_eq(J("w.on_fatal")->priority, 7);
+	ck_assert_str_eq(J("w.on_fatal")->hook_of, "w");
+	ck_assert_int_eq(J("w.on_fatal")->nprocs, 2);
+	ck_assert_str_eq(J("w.on_fatal")->procs[1].name, "w_1.on_fatal");
+	argv_is(J("w.on_fatal")->procs[1].argv, "/bin/echo", "w", "1", NULL);
+	ck_assert_ptr_null(J("w.on_fatal")->hooks[HOOK_FATAL]);
+}
+END_TEST
+
 START_TEST(test_duplicate_keys)
 {
 	LOAD_BAD("[service:a]\ncommand = /bin/true\ncommand = /bin/false\n");
@@ -1636,6 +1655,7 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_unknown_keys);
 	tcase_add_test(tc, test_capture_maxbytes);
+	tcase_add_test(tc, test_hooks);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_wrong_kind_keys);
 	tcase_add_test(tc, test_service_defaults);

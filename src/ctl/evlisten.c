@@ -229,6 +229,7 @@ static void
 evl_data(struct instance *in, const char *buf, size_t len)
 {
 	struct evl_proc	*p;
+	struct evl_pool	*pool;
 	enum evl_reply	 r;
 	size_t		 used;
 
@@ -239,9 +240,11 @@ evl_data(struct instance *in, const char *buf, size_t len)
 		 * Its stdout is closed (EOF, or closed by force once the run
 		 * was over): everything it wrote has been read, so an ack
 		 * that came just before the exit counts, and only an event
-		 * it never answered is sent again.
+		 * it never answered is sent again, to the next READY one.
 		 */
+		pool = p->pool;
 		proc_gone(p);
+		pool_pump(pool);
 		return;
 	}
 	if (p->state == LS_UNKNOWN)

@@ -106,13 +106,18 @@ class Hooks(harness.DroverTest):
 
             [task:hog]
             command = /bin/sh -c 'sleep 1; touch @DIR@/hog.done'
+            priority = 1
 
-            [task:fails]
+            # a service takes no task slot: it goes FATAL while hog runs
+            [service:broken]
             command = /bin/false
-            priority = 1000
+            startsecs = 1
+            startretries = 0
             on_fatal = /bin/sh -c 'if test -e @DIR@/hog.done; then
                 echo after; else echo before; fi > @DIR@/hook'
             """)
+        d.wait_log(r"broken: STARTING -> FATAL: running broken.on_fatal")
+        self.assertFalse(os.path.exists(self.path("hog.done")))
         self.wait_file("hook")
         self.assertEqual(self.read("hook").strip(), "after")
         d.signal(signal.SIGTERM)

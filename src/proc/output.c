@@ -285,6 +285,49 @@ emit_line(struct outstream *os, const char *line, size_t len)
 	    os->is_err, line, len);
 }
 
+static void	deliver_log(struct outstream *, const char *, size_t);
+
+/* Bytes outside a capture: the stream's sink, as if no capture were on. */
+static void
+capture_out_cb(void *arg, const char *buf, size_t len)
+{
+	struct outstream	*os = arg;
+
+	if (os->sink != NULL)
+		filesink_write(os->sink, buf, len);
+	else
+		deliver_log(os, buf, len);
+}
+
+/* A capture is over: PROCESS_COMMUNICATION, or logged if it never ended. */
+static void
+capture_comm_cb(void *arg, const char *data, size_t len, uint64_t dropped,
+    bool complete)
+{
+	struct outstream	*os = arg;
+	struct instance		*in = os->in;
+	const char		*ch = os->is_err ? "stderr" : "stdout";
+
+	if (dropped > 0)
+		log_warnx("%s: %s capture over %s_capture_maxbytes: its first "
+		    "%llu bytes dropped", in->name, ch, ch,
+		    (unsigned long long)dropped);
+	if (!complete) {
+		log_warnx("%s: %s ended inside a capture (no END token): its "
+		    "%zu bytes are logged", in->name, ch, len);
+		capture_out_cb(os, data, len);
+		return;
+	}
+	log_debug("%s: %s emitted a communication event (%zu bytes)",
+	    in->name, ch, len);
+	if (in->d->d_evl_comm != NULL)
+		in->d->d_evl_comm(in, os->is_err, data, len);
+}
+
+static const struct capture_ops capture_ops = {
+	capture_out_cb, capture_comm_cb
+};
+
 /* Add to the carried partial line; a line reaching 16 KiB is split when
  * more of it comes, never before. */
 static void
@@ -336,47 +379,6 @@ deliver_log(struct outstream *os, const char *buf, size_t len)
 		os->part = NULL;
 	}
 }
-
-/* Bytes outside a capture: the stream's sink, as if no capture were on. */
-static void
-capture_out_cb(void *arg, const char *buf, size_t len)
-{
-	struct outstream	*os = arg;
-
-	if (os->sink != NULL)
-		filesink_write(os->sink, buf, len);
-	else
-		deliver_log(os, buf, len);
-}
-
-/* A capture is over: PROCESS_COMMUNICATION, or logged if it never ended. */
-static void
-capture_comm_cb(void *arg, const char *data, size_t len, uint64_t dropped,
-    bool complete)
-{
-	struct outstream	*os = arg;
-	struct instance		*in = os->in;
-	const char		*ch = os->is_err ? "stderr" : "stdout";
-
-	if (dropped > 0)
-		log_warnx("%s: %s capture over %s_capture_maxbytes: its first "
-		    "%llu bytes dropped", in->name, ch, ch,
-		    (unsigned long long)dropped);
-	if (!complete) {
-		log_warnx("%s: %s ended inside a capture (no END token): its "
-		    "%zu bytes are logged", in->name, ch, len);
-		capture_out_cb(os, data, len);
-		return;
-	}
-	log_debug("%s: %s emitted a communication event (%zu bytes)",
-	    in->name, ch, len);
-	if (in->d->d_evl_comm != NULL)
-		in->d->d_evl_comm(in, os->is_err, data, len);
-}
-
-static const struct capture_ops capture_ops = {
-	capture_out_cb, capture_comm_cb
-};
 
 static void
 stream_close(struct outstream *os)

@@ -95,8 +95,8 @@ struct outstream {
 	struct event	*ev;
 	char		*part;		/* incomplete line carried over */
 	size_t		 partlen;
-	struct filesink	*sink;		/* SINK_FILE */
 	struct capture	*cap;		/* *_capture_maxbytes, or NULL */
+	struct filesink	*sink;		/* SINK_FILE */
 };
 
 struct filesink {

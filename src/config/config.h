@@ -96,6 +96,11 @@ struct job_config {
 	bool		 catch_up;
 	bool		 shield;
 	bool		 critical;
+	/* on_fatal =, on_exit = (core/hook.c): the task run for each */
+	char		*hooks[HOOK__MAX];	/* its name, or NULL */
+	int64_t		 hook_timeout;	/* ms, the timeout of those tasks */
+	char		*hook_of;	/* a hook task: its job, else NULL */
+	enum hook_kind	 hook_kind;	/* which of its hooks */
 	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
 	bool		 stdout_events;	/* PROCESS_LOG_STDOUT */
 	bool		 stderr_events;
@@ -104,11 +109,6 @@ struct job_config {
 	char	       **events;	/* its event type names */
 	int		 buffer_size;	/* events queued per pool */
 	bool		 result_any;	/* a Python result_handler: no FAIL */
-	/* on_fatal =, on_exit = (core/hook.c): the task run for each */
-	char		*hooks[HOOK__MAX];	/* its name, or NULL */
-	int64_t		 hook_timeout;	/* ms, the timeout of those tasks */
-	char		*hook_of;	/* a hook task: its job, else NULL */
-	enum hook_kind	 hook_kind;	/* which of its hooks */
 };
 
 struct group_config {

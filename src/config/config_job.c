@@ -394,15 +394,6 @@ set_redirect(struct jobbuild *b, const struct rkey *k, const char *v,
 	return 0;
 }
 
-static int
-set_maxbytes(struct jobbuild *b, const struct rkey *k, const char *v,
-    size_t stream)
-{
-	if (value_size(v, &b->maxbytes[stream]) != 0)
-		return bad(b, k, v, "a size like 50MB, or 0");
-	return 0;
-}
-
 /* *_capture_maxbytes: capture mode's bound (PROCESS_COMMUNICATION). */
 static int
 set_capture(struct jobbuild *b, const struct rkey *k, const char *v,
@@ -422,6 +413,15 @@ set_hook(struct jobbuild *b, const struct rkey *k, const char *v,
     size_t h)
 {
 	b->hook_k[h] = k;
+	return 0;
+}
+
+static int
+set_maxbytes(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t stream)
+{
+	if (value_size(v, &b->maxbytes[stream]) != 0)
+		return bad(b, k, v, "a size like 50MB, or 0");
 	return 0;
 }
 

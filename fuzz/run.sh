@@ -45,3 +45,5 @@ build fuzz_calendar $common
 run fuzz_calendar
 build fuzz_evlisten $common
 run fuzz_evlisten
+build fuzz_capture "$top/src/proc/capture.c" $u/xmalloc.c $u/log.c
+run fuzz_capture

@@ -25,6 +25,7 @@
 #include "config.h"
 
 struct bus;
+struct capture;
 struct control;
 struct hist;
 struct history;
@@ -97,6 +98,7 @@ struct outstream {
 	struct event	*ev;
 	char		*part;		/* incomplete line carried over */
 	size_t		 partlen;
+	struct capture	*cap;		/* *_capture_maxbytes, or NULL */
 	struct filesink	*sink;		/* SINK_FILE */
 };
 
@@ -197,6 +199,7 @@ struct instance {
 	int64_t		 main_exit;	/* monotonic, 0 = still running */
 	struct outstream out, err;
 	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
+	char	       **run_env;	/* hook.c: the event, for the next run */
 
 	struct result_rec last;
 	struct result_rec prev;		/* the one before last (status) */
@@ -241,6 +244,9 @@ struct drover {
 	 * calls them): a listener's stdin write end, its stdout bytes. */
 	void		(*d_evl_spawned)(struct instance *, int fd);
 	void		(*d_evl_data)(struct instance *, const char *, size_t);
+	/* and a job's PROCESS_COMMUNICATION (capture mode) */
+	void		(*d_evl_comm)(struct instance *, bool is_err,
+			    const char *, size_t);
 	struct config	*d_conf;
 	const char	*d_confpath;
 	char		*d_socket_path;		/* control.c's, NULL = none */
@@ -373,6 +379,10 @@ void	 reload_changed(struct drover *);
 
 /* control.c */
 int	 control_init(struct drover *, const char *path);
+
+/* hook.c: on_fatal =, on_exit =, a bus subscriber */
+void	 hook_init(struct drover *);
+void	 hook_fini(struct drover *);
 
 /* evlisten.c: [eventlistener:x] pools, a bus subscriber */
 void	 evlisten_init(struct drover *);

@@ -499,6 +499,7 @@ run(struct drover *d, const struct options *o)
 	d->d_fail_fast = o->fail_fast;
 	engine_load(d, conf);
 	evlisten_init(d);
+	hook_init(d);
 	log_info("drover %s started: %d jobs from %s", PACKAGE_VERSION,
 	    conf->njobs, o->config);
 	state_init(d, state_path(conf, o));
@@ -508,6 +509,7 @@ run(struct drover *d, const struct options *o)
 	state_fini(d);
 	control_fini(d);
 	evlisten_fini(d);
+	hook_fini(d);
 
 	if (pidfile != NULL)
 		unlink(pidfile);

@@ -53,3 +53,5 @@ build fuzz_rpc $all -DPACKAGE_VERSION='"fuzz"' \
     $(pkg-config --cflags --libs libevent jansson nettle) \
     -lxmlrpc_server -lxmlrpc -lxmlrpc_xmlparse -lxmlrpc_xmltok -lxmlrpc_util
 run fuzz_rpc
+build fuzz_capture "$top/src/proc/capture.c" $u/xmalloc.c $u/log.c
+run fuzz_capture

@@ -25,8 +25,12 @@
 #include "config.h"
 
 struct bus;
+struct capture;
 struct control;
 struct web;
+struct hist;
+struct history;
+struct metrics;
 struct event;
 struct event_base;
 
@@ -95,6 +99,7 @@ struct outstream {
 	struct event	*ev;
 	char		*part;		/* incomplete line carried over */
 	size_t		 partlen;
+	struct capture	*cap;		/* *_capture_maxbytes, or NULL */
 	struct filesink	*sink;		/* SINK_FILE */
 };
 
@@ -196,6 +201,7 @@ struct instance {
 	struct outstream out, err;
 	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
 	int		 stdin_fd;	/* stdin = pipe: its write end, or -1 */
+	char	       **run_env;	/* hook.c: the event, for the next run */
 
 	struct result_rec last;
 	struct result_rec prev;		/* the one before last (status) */
@@ -209,6 +215,7 @@ struct instance {
 	bool		 holds_slot;
 	bool		 holds_global;
 	struct instance	*pid_next;	/* pid hash chain */
+	struct hist	*hist;		/* history.c's record, NULL = not yet */
 };
 
 /*
@@ -239,6 +246,9 @@ struct drover {
 	 * calls them): a listener's stdin write end, its stdout bytes. */
 	void		(*d_evl_spawned)(struct instance *, int fd);
 	void		(*d_evl_data)(struct instance *, const char *, size_t);
+	/* and a job's PROCESS_COMMUNICATION (capture mode) */
+	void		(*d_evl_comm)(struct instance *, bool is_err,
+			    const char *, size_t);
 	struct config	*d_conf;
 	const char	*d_confpath;
 	char		*d_socket_path;		/* control.c's, NULL = none */
@@ -310,6 +320,12 @@ struct drover {
 	bool		 d_out_paused;		/* log-sink pipes not read */
 	int		 d_devnull;
 	struct rlimit_saved { bool set; uint64_t cur, max; } d_nofile;
+
+	struct history	*d_history;		/* history.c */
+	struct metrics	*d_metrics;		/* metrics.c */
+	uint64_t	 d_reloads;		/* SIGHUP/reload requests */
+	uint64_t	 d_reload_failures;	/* of them, refused */
+	uint64_t	 d_events_dropped;	/* event listeners' queue overflow */
 };
 
 /* job.c: the state machine */
@@ -367,6 +383,10 @@ void	 reload_changed(struct drover *);
 
 /* control.c */
 int	 control_init(struct drover *, const char *path);
+
+/* hook.c: on_fatal =, on_exit =, a bus subscriber */
+void	 hook_init(struct drover *);
+void	 hook_fini(struct drover *);
 
 /* evlisten.c: [eventlistener:x] pools, a bus subscriber */
 void	 evlisten_init(struct drover *);

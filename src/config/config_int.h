@@ -79,6 +79,7 @@ struct jobmeta {
 	const struct rsect	*sect;
 	const struct rkey	*after;
 	const struct rkey	*before;
+	struct job_config	*hooks[HOOK__MAX];	/* job_build()'s */
 };
 
 struct loader {
@@ -104,6 +105,10 @@ struct loader {
 	struct rsect	       **inclsects;
 	int			 ninclsects;
 };
+
+/* config_hook.c */
+struct job_config *hook_job_new(const struct job_config *owner,
+		    enum hook_kind, const struct rkey *, char ***argvs);
 
 /* config_sect.c */
 bool		 sect_is_own(enum sect_type);

@@ -343,6 +343,7 @@ instance_free(struct instance *in)
 	bus_forget(in->d->d_bus, in);
 	if (in->ev_timer != NULL)
 		event_free(in->ev_timer);
+	strv_free(in->run_env);
 	cgroup_remove(in);
 	free(in);
 }

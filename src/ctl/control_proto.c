@@ -34,6 +34,8 @@ static const struct {
 	[CTL_RELOAD] = { "reload", 0, 0, "reload" },
 	[CTL_SHUTDOWN] = { "shutdown", 0, 0, "shutdown" },
 	[CTL_VERSION] = { "version", 0, 0, "version" },
+	[CTL_HISTORY] = { "history", 1, -1, "history NAME..." },
+	[CTL_METRICS] = { "metrics", 0, 0, "metrics" },
 };
 
 static enum ctl_decode __attribute__((format(printf, 2, 3)))

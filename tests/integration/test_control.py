@@ -262,7 +262,8 @@ class ControlTest(harness.DroverTest):
         self.assertGreater(st["next_run_in_ms"], 3000 * 1000)
         r = self.ctl(d, "status", "backup")
         self.assertRegex(r.stdout, r"EXITED\s+last ok \(exit 0, [0-9.]+s\), "
-                         r"next run in (59m\d+s|1h)$")
+                         r"next run in (59m\d+s|1h), 1/1 ok \(100%\), "
+                         r"median [0-9.]+s$")
         r = self.ctl(d, "run", "web")
         self.assertEqual(r.returncode, 2)
         self.assertIn("is a service", r.stderr)

@@ -631,12 +631,44 @@ START_TEST(test_unknown_keys)
 	WARNING_IS(M(2, "unknown key 'comand' in [program:a] (ignored); did "
 	    "you mean 'command'?"));
 	ck_assert(J("a")->stdout_events);	/* a key now: PROCESS_LOG */
-	WARNING_IS(M(5, "stdout_capture_maxbytes: capture mode is not "
-	    "supported; ignored"));
+	/* a key now: capture mode (PROCESS_COMMUNICATION) */
+	ck_assert_uint_eq(J("a")->capture_max[0], 1024 * 1024);
 	WARNING_IS(M(6, "stdout_syslog: use stdout_logfile = syslog (or "
 	    "stdout = journal); ignored"));
 	WARNING_IS(M(7, "serverurl: drover sets SUPERVISOR_SERVER_URL to its "
 	    "own [unix_http_server] or [inet_http_server]; ignored"));
+}
+END_TEST
+
+START_TEST(test_capture_maxbytes)
+{
+	LOAD_OK("[service:a]\ncommand = /bin/true\n"
+	    "stderr_capture_maxbytes = 64KB\n");
+	ck_assert_uint_eq(J("a")->capture_max[0], 0);
+	ck_assert_uint_eq(J("a")->capture_max[1], 64 * 1024);
+	LOAD_BAD("[service:a]\ncommand = /bin/true\n"
+	    "stdout_capture_maxbytes = lots\n");
+	ERROR_IS(M(3, "stdout_capture_maxbytes: invalid value 'lots' "
+	    "(expected a size like 1MB (at most 1GB), or 0)"));
+}
+END_TEST
+
+START_TEST(test_hooks)
+{
+	LOAD_OK("[service:w]\ncommand = /bin/true\nnumprocs = 2\n"
+	    "on_fatal = /bin/echo %(program_name)s %(process_num)d\n"
+	    "hook_timeout = 5s\npriority = 7\n");
+	ck_assert_str_eq(J("w")->hooks[HOOK_FATAL], "w.on_fatal");
+	ck_assert_ptr_null(J("w")->hooks[HOOK_EXIT]);
+	ck_assert_int_eq(J("w.on_fatal")->kind, JOB_TASK);
+	ck_assert(!J("w.on_fatal")->autostart);
+	ck_assert_int_eq(J("w.on_fatal")->timeout, 5000);
+	ck_assert_int_eq(J("w.on_fatal")->priority, 7);
+	ck_assert_str_eq(J("w.on_fatal")->hook_of, "w");
+	ck_assert_int_eq(J("w.on_fatal")->nprocs, 2);
+	ck_assert_str_eq(J("w.on_fatal")->procs[1].name, "w_1.on_fatal");
+	argv_is(J("w.on_fatal")->procs[1].argv, "/bin/echo", "w", "1", NULL);
+	ck_assert_ptr_null(J("w.on_fatal")->hooks[HOOK_FATAL]);
 }
 END_TEST
 
@@ -1624,6 +1656,8 @@ config_suite(void)
 	tc = tcase_create("keys");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_unknown_keys);
+	tcase_add_test(tc, test_capture_maxbytes);
+	tcase_add_test(tc, test_hooks);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_wrong_kind_keys);
 	tcase_add_test(tc, test_service_defaults);

@@ -160,9 +160,12 @@ http_check(struct loader *ld, const struct rsect *s, struct http_config *h)
 {
 	const struct rkey	*k;
 
-	if (s->type == ST_UNIX_HTTP && h->path == NULL)
-		diag_error(ld->diag, s->file->path, s->line, "[%s] needs "
-		    "file = a socket path", s->header);
+	if (s->type == ST_UNIX_HTTP && h->path == NULL) {
+		/* a conf.d fragment may add chown= to another file's section */
+		diag_warn(ld->diag, s->file->path, s->line, "[%s] has no "
+		    "file = (a socket path): not served", s->header);
+		h->on = false;
+	}
 	if (s->type == ST_INET_HTTP && h->host == NULL)
 		diag_error(ld->diag, s->file->path, s->line, "[%s] needs "
 		    "port = host:port", s->header);

@@ -558,6 +558,33 @@ END_TEST
 
 /* result_handler: the default, a Python one (warned, every RESULT taken
  * as OK), and a value that is not MODULE:FUNCTION. */
+/* [unix_http_server] without file= is not served (a conf.d fragment);
+ * [inet_http_server] off loopback without a password is refused. */
+START_TEST(test_http_sections)
+{
+	LOAD_OK("[unix_http_server]\nchmod = 0770\n[program:a]\n"
+	    "command = /bin/a\n");
+	WARNING_IS(M(1, "[unix_http_server] has no file = (a socket path): "
+	    "not served"));
+	ck_assert(!conf->http_unix.on);
+	LOAD_BAD("[inet_http_server]\nport = 0.0.0.0:9001\n");
+	ERROR_IS(M(2, "[inet_http_server] port = 0.0.0.0:9001 is not a "
+	    "loopback address: set username and password (or listen on "
+	    "127.0.0.1)"));
+	LOAD_OK("[inet_http_server]\nport = 0.0.0.0:9001\nusername = u\n"
+	    "password = {SHA}0123456789abcdef0123456789abcdef01234567\n");
+	ck_assert_str_eq(conf->http_inet.host, "0.0.0.0");
+	ck_assert_int_eq(conf->http_inet.port, 9001);
+	LOAD_BAD("[drover]\nhttp_listen = 10.0.0.1:80\n");
+	ERROR_IS(M(2, "http_listen = 10.0.0.1:80 is not a loopback address: "
+	    "set http_username and http_password (or listen on 127.0.0.1)"));
+	LOAD_OK("[drover]\nhttp_socket = /tmp/x.sock\nhttp_socket_mode = "
+	    "0770\n[unix_http_server]\nfile = /tmp/y.sock\n");
+	ck_assert_str_eq(conf->http_unix.path, "/tmp/x.sock");
+	ck_assert_int_eq(conf->http_unix.mode, 0770);
+}
+END_TEST
+
 START_TEST(test_result_handler)
 {
 	LOAD_OK("[eventlistener:d]\ncommand = /bin/el\nevents = EVENT\n"
@@ -1650,6 +1677,7 @@ config_suite(void)
 	tcase_add_test(tc, test_duplicate_sections);
 	tcase_add_test(tc, test_ignored_sections);
 	tcase_add_test(tc, test_result_handler);
+	tcase_add_test(tc, test_http_sections);
 	tcase_add_test(tc, test_supervisord_section);
 	suite_add_tcase(s, tc);
 

@@ -6,6 +6,7 @@ import hashlib
 import http.client
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -226,6 +227,67 @@ class XMLRPC(harness.DroverTest):
 
         self.assertIn("Shut down", self.ctl("shutdown"))
         self.assertEqual(d.wait_exit(), 0)
+
+    def test_tail_maintail_clear(self):
+        """tail, tail -f, maintail and clear read the kept output."""
+        need_supervisorctl(self)
+        self.up(textwrap.dedent(BASE) + textwrap.dedent("""
+            [program:once]
+            command = sh -c 'echo hello; echo oops >&2; exec sleep 1000'
+            startsecs = 0
+            """))
+        s = proxy(self.path("sv.sock"))
+        wait_for(lambda: s.supervisor.readProcessStderrLog("once", 0, 0)
+                 == "oops\n", 10, what="once's output kept")
+        self.assertEqual(s.supervisor.readProcessStdoutLog("once", 0, 0),
+                         "hello\n")
+        self.assertEqual(s.supervisor.readProcessStdoutLog("once", -3, 0),
+                         "lo\n")
+        self.assertEqual(s.supervisor.tailProcessStdoutLog("once", 0, 3),
+                         ["lo\n", 6, True])
+        self.assertEqual(s.supervisor.tailProcessStdoutLog("once", 6, 100),
+                         ["", 6, False])
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            s.supervisor.readProcessStdoutLog("once", -3, 2)
+        self.assertEqual(f.exception.faultCode, 3)  # BAD_ARGUMENTS
+        self.assertEqual(self.ctl("tail", "once"), "hello\n\n")
+        self.assertEqual(self.ctl("tail", "once", "stderr"), "oops\n\n")
+        self.assertRegex(self.ctl("tail", "-30", "web"), r"tick \d+\n")
+        self.assertIn("drover", self.ctl("maintail"))
+        self.assertIn("nope: ERROR (no such process name)",
+                      self.ctl("tail", "nope"))
+
+        # tail -f: what web prints after it started arrives
+        p = subprocess.Popen([SUPERVISORCTL, "-s", "unix://" +
+                              self.path("sv.sock"), "tail", "-f", "web"],
+                             stdout=subprocess.PIPE, text=True,
+                             stdin=subprocess.DEVNULL)
+        try:
+            first = int(self.read("web.out"))
+            seen = []
+            deadline = time.monotonic() + 10 * harness.SCALE
+            while True:
+                left = deadline - time.monotonic()
+                self.assertGreater(left, 0, "tail -f: no new line in 10s")
+                if not select.select([p.stdout], [], [], left)[0]:
+                    continue
+                line = p.stdout.readline()
+                self.assertTrue(line, "tail -f ended")
+                m = re.match(r"tick (\d+)$", line.strip())
+                if m:
+                    seen.append(int(m.group(1)))
+                if seen and seen[-1] > first + 3:
+                    break
+        finally:
+            p.kill()
+            p.wait()
+        # the follower that went away is dropped; drover still answers
+        self.assertEqual(s.supervisor.getState()["statename"], "RUNNING")
+
+        self.assertEqual(self.ctl("clear", "once"), "once: cleared\n")
+        self.assertEqual(s.supervisor.readProcessStdoutLog("once", 0, 0),
+                         "")
+        self.assertTrue(s.supervisor.clearLog())
 
     def test_multicall_and_faults(self):
         """A Python xmlrpc.client script gets supervisord's answers."""

@@ -23,11 +23,13 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "outring.h"
 
 struct bus;
 struct control;
 struct event;
 struct event_base;
+struct evbuffer;
 
 enum jstate {
 	JS_STOPPED, JS_QUEUED, JS_STARTING, JS_RUNNING, JS_BACKOFF,
@@ -95,6 +97,9 @@ struct outstream {
 	char		*part;		/* incomplete line carried over */
 	size_t		 partlen;
 	struct filesink	*sink;		/* SINK_FILE */
+	int		 jfd;		/* journal stream we forward to, or -1 */
+	struct evbuffer	*jpend;		/* bytes journald did not take yet */
+	struct event	*jev;		/* EV_WRITE on jfd while jpend holds */
 };
 
 struct filesink {
@@ -193,6 +198,8 @@ struct instance {
 	int64_t		 run_start_wall;
 	int64_t		 main_exit;	/* monotonic, 0 = still running */
 	struct outstream out, err;
+	/* the recent bytes of stdout and stderr, kept across runs (tail) */
+	struct outring	 oring[2];
 	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
 
 	struct result_rec last;
@@ -403,6 +410,21 @@ void	 output_force_close(struct instance *);
 void	 output_init(struct drover *);
 void	 output_reopen(struct drover *);
 void	 output_fini(struct drover *);
+void	 output_instance_free(struct instance *);	/* its rings */
+/*
+ * What an instance kept of a stream (tail_buffer), for tail and the
+ * XML-RPC log calls.  Offsets are virtual: end counts the bytes ever kept
+ * (until a clear), start is the oldest still held (== end when none).
+ */
+uint64_t instance_output_end(const struct instance *, bool is_err);
+uint64_t instance_output_start(const struct instance *, bool is_err);
+/* up to max bytes from offset from (clamped to [start, end]) onto dst;
+ * returns the number appended */
+size_t	 instance_output_read(const struct instance *, bool is_err,
+	    uint64_t from, size_t max, struct evbuffer *dst);
+void	 instance_output_clear(struct instance *);	/* both: start = end = 0 */
+const struct outring *instance_output_ring(const struct instance *,
+	    bool is_err);
 
 /* reap.c */
 void	 reap_all(struct drover *);

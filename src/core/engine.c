@@ -343,6 +343,7 @@ instance_free(struct instance *in)
 	if (in->ev_timer != NULL)
 		event_free(in->ev_timer);
 	cgroup_remove(in);
+	output_instance_free(in);
 	free(in);
 }
 

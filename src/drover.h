@@ -411,20 +411,7 @@ void	 output_init(struct drover *);
 void	 output_reopen(struct drover *);
 void	 output_fini(struct drover *);
 void	 output_instance_free(struct instance *);	/* its rings */
-/*
- * What an instance kept of a stream (tail_buffer), for tail and the
- * XML-RPC log calls.  Offsets are virtual: end counts the bytes ever kept
- * (until a clear), start is the oldest still held (== end when none).
- */
-uint64_t instance_output_end(const struct instance *, bool is_err);
-uint64_t instance_output_start(const struct instance *, bool is_err);
-/* up to max bytes from offset from (clamped to [start, end]) onto dst;
- * returns the number appended */
-size_t	 instance_output_read(const struct instance *, bool is_err,
-	    uint64_t from, size_t max, struct evbuffer *dst);
-void	 instance_output_clear(struct instance *);	/* both: start = end = 0 */
-const struct outring *instance_output_ring(const struct instance *,
-	    bool is_err);
+/* instance_output_*(): outring.h */
 
 /* reap.c */
 void	 reap_all(struct drover *);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct evbuffer;
+struct instance;
 
 struct outring {
 	char		*buf;		/* NULL until the first byte */
@@ -45,5 +46,31 @@ uint64_t outring_tail_lines(const struct outring *, size_t n);
 /* Forget everything and free the buffer: start = end = 0. */
 void	 outring_clear(struct outring *);
 #define outring_free	outring_clear
+
+/*
+ * What an instance kept of a stream (tail_buffer, proc/output.c), for tail
+ * and the XML-RPC log calls.  Offsets are virtual: end counts the bytes
+ * ever kept (until a clear), start is the oldest still held (== end when
+ * none).
+ */
+uint64_t instance_output_end(const struct instance *, bool is_err);
+uint64_t instance_output_start(const struct instance *, bool is_err);
+/* up to max bytes from offset from (clamped to [start, end]) onto dst;
+ * returns the number appended */
+size_t	 instance_output_read(const struct instance *, bool is_err,
+	    uint64_t from, size_t max, struct evbuffer *dst);
+void	 instance_output_clear(struct instance *);	/* both: start = end = 0 */
+const struct outring *instance_output_ring(const struct instance *,
+	    bool is_err);
+
+/*
+ * drover's own recent lines ("DATE TIME,ms level: message", util/log.c),
+ * 64 KiB, for maintail and readLog; the same offsets.
+ */
+uint64_t log_ring_end(void);
+uint64_t log_ring_start(void);	/* == end when nothing is held */
+size_t	 log_ring_read(uint64_t from, size_t max, struct evbuffer *dst);
+void	 log_ring_clear(void);	/* start = end = 0 */
+const struct outring *log_ring(void);
 
 #endif

@@ -44,18 +44,7 @@ void	 log_job_line(const char *job, const char *instance, int num,
 void	 log_on_pending(void (*)(void *), void *);
 size_t	 log_flush(void);		/* returns what is still pending */
 void	 log_flush_blocking(void);	/* at exit: everything, waiting */
-/*
- * drover's own recent lines ("DATE TIME,ms level: message"), 64 KiB, for
- * maintail and readLog; offsets are virtual as in outring.h.
- */
-struct evbuffer;
-struct outring;
-uint64_t log_ring_end(void);
-uint64_t log_ring_start(void);	/* == end when nothing is held */
-/* up to max bytes from offset from (clamped to [start, end]) onto dst */
-size_t	 log_ring_read(uint64_t from, size_t max, struct evbuffer *dst);
-void	 log_ring_clear(void);	/* start = end = 0 */
-const struct outring *log_ring(void);
+/* log_ring_*(): drover's own recent lines, declared in outring.h */
 /* Escape control characters (not tab) of a job line; returns bytes written. */
 size_t	 log_escape(char *dst, size_t dstsz, const char *src, size_t len);
 

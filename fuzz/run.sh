@@ -45,3 +45,13 @@ build fuzz_calendar $common
 run fuzz_calendar
 build fuzz_evlisten $common
 run fuzz_evlisten
+# the XML-RPC request path runs through the whole daemon but main()
+all=$(find "$top/src" -name '*.c' ! -name main.c ! -name droverctl.c | sort)
+build fuzz_rpc $all -DPACKAGE_VERSION='"fuzz"' \
+    -DDROVER_SYSCONFDIR='"/etc"' -DDROVER_RUNSTATEDIR='"/run"' \
+    -DDROVER_LOCALSTATEDIR='"/var"' \
+    $(pkg-config --cflags --libs libevent jansson nettle) \
+    -lxmlrpc_server -lxmlrpc -lxmlrpc_xmlparse -lxmlrpc_xmltok -lxmlrpc_util
+run fuzz_rpc
+build fuzz_capture "$top/src/proc/capture.c" $u/xmalloc.c $u/log.c
+run fuzz_capture

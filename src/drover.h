@@ -26,7 +26,12 @@
 #include "outring.h"
 
 struct bus;
+struct capture;
 struct control;
+struct web;
+struct hist;
+struct history;
+struct metrics;
 struct event;
 struct event_base;
 struct evbuffer;
@@ -96,6 +101,7 @@ struct outstream {
 	struct event	*ev;
 	char		*part;		/* incomplete line carried over */
 	size_t		 partlen;
+	struct capture	*cap;		/* *_capture_maxbytes, or NULL */
 	struct filesink	*sink;		/* SINK_FILE */
 	int		 jfd;		/* journal stream we forward to, or -1 */
 	struct evbuffer	*jpend;		/* bytes journald did not take yet */
@@ -201,18 +207,22 @@ struct instance {
 	/* the recent bytes of stdout and stderr, kept across runs (tail) */
 	struct outring	 oring[2];
 	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
+	int		 stdin_fd;	/* stdin = pipe: its write end, or -1 */
+	char	       **run_env;	/* hook.c: the event, for the next run */
 
 	struct result_rec last;
 	struct result_rec prev;		/* the one before last (status) */
 
 	struct event	*ev_timer;
 	char		*cg_dir;	/* cgroup leaf, NULL without cgroups */
+	bool		 cg_killed;	/* cgroup.kill written to the leaf */
 
 	enum { Q_NONE, Q_WAITING, Q_GROUP } qwhere;
 	TAILQ_ENTRY(instance) qentry;
 	bool		 holds_slot;
 	bool		 holds_global;
 	struct instance	*pid_next;	/* pid hash chain */
+	struct hist	*hist;		/* history.c's record, NULL = not yet */
 };
 
 /*
@@ -243,10 +253,15 @@ struct drover {
 	 * calls them): a listener's stdin write end, its stdout bytes. */
 	void		(*d_evl_spawned)(struct instance *, int fd);
 	void		(*d_evl_data)(struct instance *, const char *, size_t);
+	/* and a job's PROCESS_COMMUNICATION (capture mode) */
+	void		(*d_evl_comm)(struct instance *, bool is_err,
+			    const char *, size_t);
 	struct config	*d_conf;
 	const char	*d_confpath;
 	char		*d_socket_path;		/* control.c's, NULL = none */
 	struct control	*d_control;		/* control socket, NULL = none */
+	struct web	*d_web;			/* web.c's HTTP, NULL = none */
+	char		*d_server_url;		/* web.c: SUPERVISOR_SERVER_URL */
 
 	struct job	**d_jobs;
 	int		 d_njobs;
@@ -312,6 +327,12 @@ struct drover {
 	bool		 d_out_paused;		/* log-sink pipes not read */
 	int		 d_devnull;
 	struct rlimit_saved { bool set; uint64_t cur, max; } d_nofile;
+
+	struct history	*d_history;		/* history.c */
+	struct metrics	*d_metrics;		/* metrics.c */
+	uint64_t	 d_reloads;		/* SIGHUP/reload requests */
+	uint64_t	 d_reload_failures;	/* of them, refused */
+	uint64_t	 d_events_dropped;	/* event listeners' queue overflow */
 };
 
 /* job.c: the state machine */
@@ -370,6 +391,10 @@ void	 reload_changed(struct drover *);
 /* control.c */
 int	 control_init(struct drover *, const char *path);
 
+/* hook.c: on_fatal =, on_exit =, a bus subscriber */
+void	 hook_init(struct drover *);
+void	 hook_fini(struct drover *);
+
 /* evlisten.c: [eventlistener:x] pools, a bus subscriber */
 void	 evlisten_init(struct drover *);
 void	 evlisten_fini(struct drover *);
@@ -407,6 +432,7 @@ void	 cgroup_fini(struct drover *);
 int	 output_open(struct instance *, int fds[3], int closefds[4]);
 void	 output_start(struct instance *);
 void	 output_force_close(struct instance *);
+int	 instance_stdin_write(struct instance *, const char *, size_t);
 void	 output_init(struct drover *);
 void	 output_reopen(struct drover *);
 void	 output_fini(struct drover *);

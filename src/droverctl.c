@@ -10,17 +10,22 @@
  * what came since every TAIL_POLL_MS (the follower polls, so the daemon
  * keeps no state for it).
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -36,6 +41,9 @@
 #define EX_CONNECT	4
 
 #define REPLY_TIMEOUT_MS	30000		/* commands that do not wait */
+#define WATCH_DEFAULT		2.0		/* seconds, as watch(1) */
+#define WATCH_MIN		0.1
+#define WATCH_TIMEOUT_MS	5000		/* a frame's reply */
 #define REPLY_MAX		(64 * 1024 * 1024)
 #define TAIL_POLL_MS		200
 
@@ -44,6 +52,7 @@ struct options {
 	const char	*config;
 	bool		 json;
 	bool		 no_wait;
+	double		 watch;		/* status --watch: seconds, 0 = no */
 };
 
 struct command {
@@ -65,8 +74,12 @@ static const struct command commands[] = {
 	{ "tail", 1, 4, false },	/* options counted: checked again */
 	{ "maintail", 0, 3, false },
 	{ "clear", 1, -1, false },
+	{ "history", 1, -1, false },
+	{ "metrics", 0, 0, false },
 	{ "names", 0, 0, false },	/* hidden: for shell completion */
 };
+
+static int	 watch_seconds(const char *, double *);
 
 static void
 usage(FILE *f)
@@ -74,7 +87,8 @@ usage(FILE *f)
 	fprintf(f, "usage: droverctl [-s SOCKET | -c CONFIG] [--json] "
 	    "[--no-wait] COMMAND [ARGS]\n"
 	    "commands:\n"
-	    "  status [NAME...]     one line per instance\n"
+	    "  status [--watch [SECS]] [NAME...]\n"
+	    "                       one line per instance\n"
 	    "  start NAME...        start, wait until running\n"
 	    "  stop NAME...         stop, wait until stopped\n"
 	    "  restart NAME...      stop and start again\n"
@@ -87,6 +101,8 @@ usage(FILE *f)
 	    "                       the last N lines (10) an instance wrote\n"
 	    "  maintail [-f] [-n N] the last N lines of drover's own log\n"
 	    "  clear NAME...        forget what tail would show\n"
+	    "  history NAME...      the last runs kept (the history key)\n"
+	    "  metrics              Prometheus metrics (text format)\n"
 	    "NAME: an instance, a job (all its instances), JOB:N, JOB:*, "
 	    "GROUP:*, all\n"
 	    "options:\n"
@@ -94,6 +110,7 @@ usage(FILE *f)
 	    "  -c, --config FILE    read the socket path from a configuration\n"
 	    "  -j, --json           print drover's reply as JSON\n"
 	    "  -n, --no-wait        reply at once, do not wait for the jobs\n"
+	    "  -w, --watch[=SECS]   status: redraw every SECS (2), q quits\n"
 	    "  -V, --version        droverctl's version\n"
 	    "  -h, --help           this help\n");
 }
@@ -117,6 +134,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-wait", no_argument, NULL, 'n' },
+		{ "watch", optional_argument, NULL, 'w' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -125,13 +143,17 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	/* "+": stop at the command, so "signal web -HUP" is not an option */
-	while ((ch = getopt_long(argc, argv, "+s:c:jnVh", longopts, NULL))
+	while ((ch = getopt_long(argc, argv, "+s:c:jnw::Vh", longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 's': o->socket = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'j': o->json = true; break;
 		case 'n': o->no_wait = true; break;
+		case 'w':
+			if (watch_seconds(optarg, &o->watch) == -1)
+				exit(EX_USAGE);
+			break;
 		case 'V':
 			printf("droverctl %s\n", PACKAGE_VERSION);
 			exit(0);
@@ -231,6 +253,10 @@ send_line(int fd, const char *s)
 		shutdown(fd, SHUT_WR);
 }
 
+/* status --watch: set by SIGINT, SIGTERM, SIGHUP (and q); SIGWINCH asks
+ * for a redraw at once. */
+static volatile sig_atomic_t	watch_stop, watch_redraw;
+
 /* One reply line, or NULL (closed, timed out, too long). */
 static char *
 read_line(int fd, int timeout_ms)
@@ -247,7 +273,7 @@ read_line(int fd, int timeout_ms)
 			buf = xrealloc(buf, cap);
 		}
 		rc = poll(&pfd, 1, timeout_ms);
-		if (rc == -1 && errno == EINTR)
+		if (rc == -1 && errno == EINTR && !watch_stop)
 			continue;
 		if (rc <= 0)
 			break;		/* timed out */
@@ -327,12 +353,51 @@ cat_names(char *buf, size_t sz, const char *what, json_t *a)
 		cat(buf, sz, "%s%s", i > 0 ? ", " : "", json_string_value(v));
 }
 
+/* A run's duration: "0.120s" under a minute, "4m58s" above. */
+static void
+cat_duration(char *buf, size_t sz, long long ms)
+{
+	char	t[32];
+
+	if (ms < 60000)
+		cat(buf, sz, "%lld.%03llds", ms / 1000, ms % 1000);
+	else {
+		value_duration_fmt(ms / 1000 * 1000, t, sizeof(t));
+		cat(buf, sz, "%s", t);
+	}
+}
+
+/* A task's record: ", 3/5 ok (60%), last 0.120s, median 0.100s" (no
+ * last duration where the last result is shown already). */
+static void
+cat_stats(char *buf, size_t sz, json_t *in, bool with_last)
+{
+	json_t		*st = json_object_get(in, "stats"), *rate;
+	long long	 runs = 0, ok = 0, ms;
+
+	if (strcmp(sget(in, "kind"), "service") == 0 || !json_is_object(st) ||
+	    !iget(st, "runs", &runs) || runs == 0)
+		return;
+	iget(st, "ok", &ok);
+	cat(buf, sz, ", %lld/%lld ok", ok, runs);
+	rate = json_object_get(st, "success_rate");
+	if (json_is_number(rate))
+		cat(buf, sz, " (%.0f%%)", json_number_value(rate) * 100);
+	if (with_last && iget(st, "last_duration_ms", &ms)) {
+		cat(buf, sz, ", last ");
+		cat_duration(buf, sz, ms);
+	}
+	if (iget(st, "median_duration_ms", &ms)) {
+		cat(buf, sz, ", median ");
+		cat_duration(buf, sz, ms);
+	}
+}
+
 /* "last failed (exit 3, 0.120s): exited before it was ready" */
 static void
 cat_last(char *buf, size_t sz, json_t *last)
 {
 	long long	v, ms = 0;
-	char		t[32];
 
 	if (!json_is_object(last)) {
 		cat(buf, sz, "not started");
@@ -344,12 +409,8 @@ cat_last(char *buf, size_t sz, json_t *last)
 	else if (iget(last, "code", &v))
 		cat(buf, sz, "exit %lld, ", v);
 	iget(last, "duration_ms", &ms);
-	if (ms < 60000)
-		cat(buf, sz, "%lld.%03llds)", ms / 1000, ms % 1000);
-	else {
-		value_duration_fmt(ms / 1000 * 1000, t, sizeof(t));
-		cat(buf, sz, "%s)", t);
-	}
+	cat_duration(buf, sz, ms);
+	cat(buf, sz, ")");
 	if (*sget(last, "note") != '\0')
 		cat(buf, sz, ": %s", sget(last, "note"));
 }
@@ -385,6 +446,7 @@ detail(json_t *in, char *buf, size_t sz)
 	json_t		*st = json_object_get(in, "stopping"), *sch;
 	char		 t[64], t2[32];
 	long long	 v = 0, w = 0;
+	bool		 shown_last = false;
 
 	buf[0] = '\0';
 	if (iget(in, "pid", &v) && iget(in, "uptime_ms", &w)) {
@@ -396,8 +458,10 @@ detail(json_t *in, char *buf, size_t sz)
 		    sget(in, "waiting_for"));
 	} else if (strcmp(state, "STOPPING") == 0)
 		cat(buf, sz, "main process gone");
-	else
+	else {
 		cat_last(buf, sz, json_object_get(in, "last"));
+		shown_last = true;
+	}
 	if (json_is_object(st)) {
 		iget(st, "for_ms", &v);
 		fmt_in(v, t, sizeof(t));
@@ -425,11 +489,12 @@ detail(json_t *in, char *buf, size_t sz)
 		iget(json_object_get(in, "events"), "dropped", &w);
 		cat(buf, sz, ", events queued %lld dropped %lld", v, w);
 	}
+	cat_stats(buf, sz, in, !shown_last);
 	cat_shutdown(buf, sz, json_object_get(in, "shutdown"));
 }
 
 static void
-print_instances(json_t *reply)
+print_instances(FILE *f, json_t *reply)
 {
 	json_t	*in;
 	size_t	 i;
@@ -437,13 +502,13 @@ print_instances(json_t *reply)
 
 	json_array_foreach(json_object_get(reply, "instances"), i, in) {
 		detail(in, buf, sizeof(buf));
-		printf("%-20s %-9s %s\n", sget(in, "name"), sget(in, "state"),
+		fprintf(f, "%-20s %-9s %s\n", sget(in, "name"), sget(in, "state"),
 		    buf);
 	}
 }
 
 static void
-print_shutdown(json_t *reply)
+print_shutdown(FILE *f, json_t *reply)
 {
 	json_t		*sd;
 	long long	 dl = 0, wc = 0;
@@ -456,8 +521,67 @@ print_shutdown(json_t *reply)
 	iget(sd, "worst_case_in_ms", &wc);
 	fmt_in(dl, t1, sizeof(t1));
 	fmt_in(wc, t2, sizeof(t2));
-	printf("drover is shutting down (%s): deadline in %s, worst case in "
+	fprintf(f, "drover is shutting down (%s): deadline in %s, worst case in "
 	    "%s\n", sget(sd, "phase"), t1, t2);
+}
+
+/* "2026-12-04 01:02:03" in local time, from ms since the epoch. */
+static void
+fmt_wall(long long ms, char *buf, size_t sz)
+{
+	struct tm	tm;
+	time_t		t = (time_t)(ms / 1000);
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, sz,
+	    "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, sz, "%lld", ms / 1000);
+}
+
+/* One line of droverctl history. */
+static void
+print_run(json_t *run)
+{
+	char		start[32], dur[32] = "-", pid[16] = "-", ex[32] = "-";
+	long long	v = 0;
+
+	fmt_wall(iget(run, "start_ms", &v) ? v : 0, start, sizeof(start));
+	if (iget(run, "duration_ms", &v)) {
+		dur[0] = '\0';
+		cat_duration(dur, sizeof(dur), v);
+	}
+	if (iget(run, "pid", &v))
+		snprintf(pid, sizeof(pid), "%lld", v);
+	if (iget(run, "signal", &v))
+		snprintf(ex, sizeof(ex), "signal %s", sget(run, "signal_name"));
+	else if (iget(run, "code", &v))
+		snprintf(ex, sizeof(ex), "exit %lld", v);
+	if (!iget(run, "tries", &v))
+		v = 0;
+	printf("%-19s %10s %8s %-12s %-12s %5lld%s%s\n", start, dur, pid, ex,
+	    sget(run, "result"), v, *sget(run, "note") != '\0' ? "  " : "",
+	    sget(run, "note"));
+}
+
+/* droverctl history: the runs kept of each instance, oldest first. */
+static void
+print_history(json_t *reply)
+{
+	json_t	*a = json_object_get(reply, "instances"), *in, *run;
+	size_t	 i, k;
+	char	 buf[256];
+
+	json_array_foreach(a, i, in) {
+		if (json_array_size(a) > 1)
+			printf("%s%s:\n", i > 0 ? "\n" : "", sget(in, "name"));
+		printf("%-19s %10s %8s %-12s %-12s %5s\n", "START", "DURATION",
+		    "PID", "EXIT", "RESULT", "TRIES");
+		json_array_foreach(json_object_get(in, "runs"), k, run)
+			print_run(run);
+		buf[0] = '\0';
+		cat_stats(buf, sizeof(buf), in, true);
+		if (buf[0] != '\0')
+			printf("%s: %s\n", sget(in, "name"), buf + 2);
+	}
 }
 
 /* The hidden `names` command: every name completion may offer. */
@@ -499,8 +623,12 @@ print_reply(const char *cmd, json_t *reply)
 	if (strcmp(cmd, "names") == 0)
 		print_names(reply);
 	else if (strcmp(cmd, "status") == 0) {
-		print_shutdown(reply);
-		print_instances(reply);
+		print_shutdown(stdout, reply);
+		print_instances(stdout, reply);
+	} else if (strcmp(cmd, "history") == 0) {
+		print_history(reply);
+	} else if (strcmp(cmd, "metrics") == 0) {
+		fputs(sget(reply, "text"), stdout);
 	} else if (strcmp(cmd, "version") == 0) {
 		iget(reply, "pid", &pid);
 		printf("drover %s (pid %lld)\n", sget(reply, "version"), pid);
@@ -509,7 +637,7 @@ print_reply(const char *cmd, json_t *reply)
 	else if (json_is_string(json_object_get(reply, "message")))
 		printf("%s\n", sget(reply, "message"));
 	else
-		print_instances(reply);
+		print_instances(stdout, reply);
 }
 
 static int
@@ -756,15 +884,286 @@ build_request(const char *cmd, char **args, int nargs, bool no_wait)
 	return s;
 }
 
+/*
+ * One request, one reply: the reply (and its line in *linep), or NULL
+ * with the error in err and the exit status in *rc.
+ */
+static json_t *
+exchange(const char *path, const char *req, int timeout_ms, char **linep,
+    char *err, size_t errsz, int *rc)
+{
+	json_error_t	 jerr;
+	json_t		*reply;
+	char		*line;
+	int		 fd;
+
+	if ((fd = ctl_connect(path)) == -1) {
+		snprintf(err, errsz, "cannot connect to %s: %s", path,
+		    strerror(errno));
+		*rc = EX_CONNECT;
+		return NULL;
+	}
+	xasprintf(&line, "%s\n", req);
+	send_line(fd, line);
+	free(line);
+	line = read_line(fd, timeout_ms);
+	close(fd);
+	*rc = EX_FAILED;
+	if (line == NULL) {
+		snprintf(err, errsz, "no reply from drover on %s", path);
+		return NULL;
+	}
+	if ((reply = json_loads(line, 0, &jerr)) == NULL ||
+	    !json_is_object(reply)) {
+		snprintf(err, errsz, "bad reply from drover: %s",
+		    reply == NULL ? jerr.text : "not an object");
+		json_decref(reply);
+		free(line);
+		return NULL;
+	}
+	*linep = line;
+	return reply;
+}
+
+/* --- status --watch ------------------------------------------------------ */
+
+static int
+watch_seconds(const char *s, double *secs)
+{
+	char	*end;
+	double	 v;
+
+	if (s == NULL) {
+		*secs = WATCH_DEFAULT;
+		return 0;
+	}
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !isfinite(v) || v < WATCH_MIN ||
+	    v > 86400) {
+		fprintf(stderr, "droverctl: --watch %s: seconds from %.1f to "
+		    "86400\n", s, WATCH_MIN);
+		return -1;
+	}
+	*secs = v;
+	return 0;
+}
+
+/*
+ * status's own arguments: --watch [SECS], -w [SECS], --watch=SECS among
+ * the names (a name is never a number).  Returns the names left, moved
+ * to the front.
+ */
+static int
+watch_args(char **args, int n, struct options *o)
+{
+	char	*end;
+	int	 i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(args[i], "--watch=", 8) == 0) {
+			if (watch_seconds(args[i] + 8, &o->watch) == -1)
+				exit(EX_USAGE);
+		} else if (strcmp(args[i], "--watch") == 0 ||
+		    strcmp(args[i], "-w") == 0) {
+			o->watch = WATCH_DEFAULT;
+			if (i + 1 < n && (strtod(args[i + 1], &end), *end ==
+			    '\0') && watch_seconds(args[++i], &o->watch) == -1)
+				exit(EX_USAGE);
+		} else
+			args[k++] = args[i];
+	}
+	return k;
+}
+
+static void
+watch_sig(int sig)
+{
+	if (sig == SIGWINCH)
+		watch_redraw = 1;
+	else
+		watch_stop = 1;
+}
+
+/* No SA_RESTART: the signal ends the poll() the loop waits in. */
+static void
+watch_signals(void)
+{
+	struct sigaction	sa;
+	static const int	sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+	size_t			i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watch_sig;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* One frame into f: a title line, then the status (or what went wrong). */
+static void
+watch_frame(FILE *f, const char *path, const char *req, const struct
+    options *o)
+{
+	json_t	*reply;
+	char	*line, err[512], now[32];
+	int	 rc;
+
+	fmt_wall((long long)time(NULL) * 1000, now, sizeof(now));
+	fprintf(f, "droverctl status, every %gs (q quits)    %s\n\n",
+	    o->watch, now);
+	if ((reply = exchange(path, req, WATCH_TIMEOUT_MS, &line, err,
+	    sizeof(err), &rc)) == NULL) {
+		fprintf(f, "droverctl: %s\n", err);
+		return;
+	}
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fprintf(f, "droverctl: %s\n", sget(reply, "message"));
+	print_shutdown(f, reply);
+	print_instances(f, reply);
+	json_decref(reply);
+	free(line);
+}
+
+/*
+ * Draw a frame over the last one: cursor home, each line cut to the
+ * width and followed by clear-to-end-of-line, then clear-to-end-of-
+ * screen.  Nothing is erased before it is overwritten, and the whole
+ * frame goes out in one write: no flicker.
+ */
+static void
+watch_draw(const char *text, size_t len)
+{
+	struct winsize	 ws;
+	FILE		*f;
+	char		*out = NULL;
+	const char	*p = text, *end = text + len, *nl;
+	size_t		 outlen = 0, w;
+	int		 cols = 0, rows = 0, row = 0;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		cols = ws.ws_col;
+		rows = ws.ws_row;
+	}
+	if ((f = open_memstream(&out, &outlen)) == NULL)
+		return;
+	fputs("\033[H", f);
+	for (; p < end && (rows == 0 || row < rows - 1); p = nl + 1, row++) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		w = (size_t)(nl - p);
+		/* cols - 1: in the last column, \033[K may erase that one */
+		if (cols > 1 && w > (size_t)cols - 1)
+			w = (size_t)cols - 1;
+		fwrite(p, 1, w, f);
+		fputs("\033[K\n", f);
+	}
+	fputs("\033[J", f);
+	fclose(f);
+	fwrite(out, 1, outlen, stdout);
+	fflush(stdout);
+	free(out);
+}
+
+/* Wait for the next frame: false once q, SIGINT or SIGTERM says stop. */
+static bool
+watch_wait(bool keys, int64_t ms)
+{
+	struct pollfd	pfd = { STDIN_FILENO, POLLIN, 0 };
+	char		ch;
+
+	if (watch_stop)
+		return false;
+	if (poll(&pfd, keys ? 1 : 0, (int)ms) == 1) {
+		if (read(STDIN_FILENO, &ch, 1) != 1 || ch == 'q' || ch == 'Q')
+			watch_stop = 1;	/* q, or the terminal went away */
+	}
+	return !watch_stop;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* droverctl status --watch: a frame every o->watch seconds until q. */
+static int
+watch_status(const char *path, const char *req, const struct options *o)
+{
+	struct termios	 saved, raw;
+	bool		 tty = isatty(STDOUT_FILENO), keys;
+	char		*text = NULL, *line, err[512];
+	size_t		 len = 0;
+	int64_t		 next, left;
+	json_t		*reply;
+	FILE		*f;
+	int		 rc;
+
+	watch_signals();
+	keys = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (keys) {		/* q without Enter, and not echoed */
+		raw = saved;
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	if (tty)
+		fputs("\033[?25l\033[H\033[2J", stdout);	/* once */
+	do {
+		next = mono_ms() + (int64_t)(o->watch * 1000);
+		if (o->json) {	/* a reply per line, for a program */
+			if ((reply = exchange(path, req, WATCH_TIMEOUT_MS,
+			    &line, err, sizeof(err), &rc)) == NULL)
+				fprintf(stderr, "droverctl: %s\n", err);
+			else {
+				printf("%s\n", line);
+				json_decref(reply);
+				free(line);
+			}
+			fflush(stdout);
+		} else if ((f = open_memstream(&text, &len)) != NULL) {
+			watch_frame(f, path, req, o);
+			fclose(f);
+			if (watch_stop) {	/* cut short: not a frame */
+				free(text);
+				break;
+			}
+			if (tty)
+				watch_draw(text, len);
+			else {
+				fwrite(text, 1, len, stdout);
+				fputs("\n", stdout);
+				fflush(stdout);
+			}
+			free(text);
+			text = NULL;
+		}
+		while ((left = next - mono_ms()) > 0 && !watch_redraw &&
+		    watch_wait(keys, left))
+			;
+		watch_redraw = 0;
+	} while (!watch_stop);
+	if (tty) {
+		fputs("\033[?25h", stdout);	/* the cursor back */
+		fflush(stdout);
+	}
+	if (keys)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options		 o;
 	const struct command	*c;
-	json_error_t		 jerr;
 	json_t			*reply;
-	char			*path, *req, *line;
-	int			 first, nargs, fd, rc;
+	char			*path, *req, *line, err[512];
+	int			 first, nargs, rc;
 
 	first = parse_options(argc, argv, &o);
 	if (first >= argc || (c = command_find(argv[first])) == NULL) {
@@ -777,41 +1176,33 @@ main(int argc, char **argv)
 	if (strcmp(c->name, "tail") == 0 || strcmp(c->name, "maintail") == 0)
 		return tail_main(&o, argc - first, argv + first);
 	nargs = argc - first - 1;
+	if (strcmp(c->name, "status") == 0)
+		nargs = watch_args(argv + first + 1, nargs, &o);
 	if (nargs < c->min || (c->max >= 0 && nargs > c->max)) {
 		fprintf(stderr, "droverctl: wrong number of arguments for "
 		    "%s\n", c->name);
 		usage(stderr);
 		return EX_USAGE;
 	}
+	if (o.watch > 0 && strcmp(c->name, "status") != 0) {
+		fprintf(stderr, "droverctl: --watch is for status\n");
+		return EX_USAGE;
+	}
 	req = build_request(c->name, argv + first + 1, nargs, o.no_wait);
 	path = socket_path(&o);
-	if ((fd = ctl_connect(path)) == -1) {
-		fprintf(stderr, "droverctl: cannot connect to %s: %s\n", path,
-		    strerror(errno));
+	if (o.watch > 0) {
+		rc = watch_status(path, req, &o);
 		free(path);
 		free(req);
-		return EX_CONNECT;
+		return rc;
 	}
-	xasprintf(&line, "%s\n", req);
-	send_line(fd, line);
-	free(line);
-	free(req);
-	line = read_line(fd, c->waits && !o.no_wait ? -1 : REPLY_TIMEOUT_MS);
-	close(fd);
-	if (line == NULL) {
-		fprintf(stderr, "droverctl: no reply from drover on %s\n",
-		    path);
-		free(path);
-		return EX_FAILED;
-	}
+	reply = exchange(path, req, c->waits && !o.no_wait ? -1 :
+	    REPLY_TIMEOUT_MS, &line, err, sizeof(err), &rc);
 	free(path);
-	if ((reply = json_loads(line, 0, &jerr)) == NULL ||
-	    !json_is_object(reply)) {
-		fprintf(stderr, "droverctl: bad reply from drover: %s\n",
-		    reply == NULL ? jerr.text : "not an object");
-		json_decref(reply);
-		free(line);
-		return EX_FAILED;
+	free(req);
+	if (reply == NULL) {
+		fprintf(stderr, "droverctl: %s\n", err);
+		return rc;
 	}
 	if (o.json)
 		printf("%s\n", line);
@@ -819,7 +1210,7 @@ main(int argc, char **argv)
 		print_reply(c->name, reply);
 	else {
 		fprintf(stderr, "droverctl: %s\n", sget(reply, "message"));
-		print_instances(reply);
+		print_instances(stdout, reply);
 	}
 	rc = exit_code(reply);
 	json_decref(reply);

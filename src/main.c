@@ -26,7 +26,10 @@
 #include "config.h"
 #include "cron.h"
 #include "state.h"
+#include "web.h"
 #include "drover.h"
+#include "history.h"
+#include "metrics.h"
 #include "log.h"
 #include "value.h"
 #include "xmalloc.h"
@@ -163,8 +166,14 @@ static void
 timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct instance	*in = arg;
-	int64_t		 t0 = log_cb_begin();
+	int64_t		 t0 = log_cb_begin(), at;
 
+	/* how late it fired: the loop lag, for free (metrics.c) */
+	at = in->t_state;
+	if (in->t_run != 0 && (at == 0 || in->t_run < at))
+		at = in->t_run;
+	if (at != 0)
+		metrics_loop_lag(in->d, mono_now() - at);
 	instance_timer_fired(in);
 	log_cb_end(t0, "timer", in->name);
 }
@@ -469,6 +478,12 @@ run(struct drover *d, const struct options *o)
 		event_base_free(d->d_base);
 		return 2;
 	}
+	if (web_init(d) == -1) {
+		control_fini(d);
+		engine_free_jobs(d);
+		event_base_free(d->d_base);
+		return 2;
+	}
 	signals_init(d);
 	output_init(d);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
@@ -479,6 +494,8 @@ run(struct drover *d, const struct options *o)
 	if (cgroup_init(d) == -1)
 		log_info("no cgroup v2 subtree: tracking jobs by process group");
 	notify_init(d);
+	history_init(d);
+	metrics_init(d);
 	if (notify_server_init(d) == -1)
 		log_warn("notify socket for jobs");
 	notify_watchdog_init(d);
@@ -489,6 +506,7 @@ run(struct drover *d, const struct options *o)
 	d->d_fail_fast = o->fail_fast;
 	engine_load(d, conf);
 	evlisten_init(d);
+	hook_init(d);
 	log_info("drover %s started: %d jobs from %s", PACKAGE_VERSION,
 	    conf->njobs, o->config);
 	state_init(d, state_path(conf, o));
@@ -496,8 +514,10 @@ run(struct drover *d, const struct options *o)
 	if (d->d_sd_phase != SD_DONE)
 		event_base_dispatch(d->d_base);
 	state_fini(d);
+	web_fini(d);
 	control_fini(d);
 	evlisten_fini(d);
+	hook_fini(d);
 
 	if (pidfile != NULL)
 		unlink(pidfile);
@@ -506,6 +526,8 @@ run(struct drover *d, const struct options *o)
 	notify_fini(d);
 	output_fini(d);
 	engine_free_jobs(d);		/* and their cgroup leaves */
+	history_fini(d);
+	metrics_fini(d);
 	cgroup_fini(d);
 	if (d->d_sd_timer != NULL)
 		event_free(d->d_sd_timer);

@@ -8,7 +8,8 @@
 #
 # The drover run: a service, a task, a cleanup, a file: sink and a task
 # that cannot be spawned; SIGUSR1, SIGUSR2, an invalid reload, a SIGHUP
-# reload that changes, adds and removes jobs, then SIGTERM.  Exit 0 pass, 1 fail, 77 no valgrind.
+# reload that changes, adds and removes jobs, droverctl status, history,
+# metrics and status --watch, then SIGTERM.  Exit 0 pass, 1 fail, 77 no valgrind.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -gt 0 ]; then
@@ -100,6 +101,21 @@ for t in "$build"/tests/unit/check_*; do
 	report "$work/$name.vg" "$name" $rc
 done
 
+# droverctl's queries, each under valgrind too (drover answers them under
+# its own): the status table, a history, the metrics
+ctl_queries() {
+	ctl=$build/droverctl
+	[ -x "$ctl" ] || return 0
+	for q in "status" "history task" "metrics" "status --watch 0.2"; do
+		# shellcheck disable=SC2086
+		timeout -s INT 1 $VG --log-file="$work/ctl.vg" "$ctl" \
+		    -s "$work/drover.sock" $q >"$work/ctl.out" 2>&1
+		rc=$?
+		[ "$rc" -eq 124 ] && rc=0	# --watch: ended by SIGINT
+		report "$work/ctl.vg" "droverctl $q" $rc
+	done
+}
+
 # --- a short life of drover -------------------------------------------------
 cat >"$work/drover.ini" <<EOF
 [drover]
@@ -145,6 +161,7 @@ wait_log "bad: exec /nonexistent/command" 30 &&
 	wait_log "reload: [0-9]+ unchanged, 1 restarted, 1 added, 1 removed" 60
 } &&
 wait_log "svc: cancelled" 60 &&
+{ ctl_queries; true; } &&
 { sleep 1; kill -TERM $pid; }	# a moment for the new svc to start
 n=0
 while kill -0 $pid 2>/dev/null; do

@@ -102,6 +102,7 @@ config_load(const char *path, const struct config_env *env,
 
 	read_main(&ld, path);
 	keys_build_drover(&ld);
+	http_build(&ld);
 	keys_build_groups(&ld);
 	job_build_all(&ld);
 	validate_all(&ld);
@@ -136,6 +137,14 @@ config_free(struct config *conf)
 	free(conf->path);
 	free(conf->socket);
 	free(conf->socket_group);
+	free(conf->http_unix.path);
+	free(conf->http_unix.file);
+	free(conf->http_inet.file);
+	free(conf->http_unix.username);
+	free(conf->http_unix.password);
+	free(conf->http_inet.host);
+	free(conf->http_inet.username);
+	free(conf->http_inet.password);
 	free(conf->pidfile);
 	free(conf->state_file);
 	strv_free(conf->environment);

@@ -24,6 +24,9 @@ enum ready_mode { READY_STARTED, READY_STARTSECS, READY_NOTIFY };
 /* schedule =: a run that comes due while one runs */
 enum overlap { OVERLAP_SKIP, OVERLAP_QUEUE, OVERLAP_CANCEL };
 enum sink_kind { SINK_LOG, SINK_JOURNAL, SINK_FILE, SINK_NULL, SINK_INHERIT };
+/* drover's own hooks on a job's changes (drover.ini(5), HOOKS) */
+enum hook_kind { HOOK_FATAL, HOOK_EXIT, HOOK__MAX };
+extern const char *const hook_key_names[HOOK__MAX];	/* "on_fatal" ... */
 
 #define LIMIT_UNSET	((uint64_t)0)	/* in struct job_limit.set == false */
 #define LIMIT_INFINITY	UINT64_MAX
@@ -93,9 +96,17 @@ struct job_config {
 	bool		 catch_up;
 	bool		 shield;
 	bool		 critical;
+	int		 history;	/* runs kept (history.c) */
+	/* on_fatal =, on_exit = (core/hook.c): the task run for each */
+	char		*hooks[HOOK__MAX];	/* its name, or NULL */
+	int64_t		 hook_timeout;	/* ms, the timeout of those tasks */
+	char		*hook_of;	/* a hook task: its job, else NULL */
+	enum hook_kind	 hook_kind;	/* which of its hooks */
 	struct job_limit limit_nofile, limit_core, limit_nproc, limit_as;
+	bool		 stdin_pipe;	/* stdin = pipe */
 	bool		 stdout_events;	/* PROCESS_LOG_STDOUT */
 	bool		 stderr_events;
+	uint64_t	 capture_max[2];	/* stdout_, stderr_capture_maxbytes */
 	bool		 listener;	/* [eventlistener:x] */
 	char	       **events;	/* its event type names */
 	int		 buffer_size;	/* events queued per pool */
@@ -108,6 +119,22 @@ struct group_config {
 	char	       **jobs;		/* program names */
 	int		 max_concurrent;	/* 0 = no bound */
 	char		*file;
+	int		 line;
+};
+
+/* [unix_http_server] or [inet_http_server]: where and how to serve. */
+struct http_config {
+	bool		 on;		/* the section exists */
+	char		*path;		/* unix: file= */
+	int		 mode;		/* unix: chmod= */
+	bool		 chown;		/* unix: chown= given */
+	uid_t		 uid;
+	gid_t		 gid;
+	char		*host;		/* inet: "" = all addresses */
+	int		 port;
+	char		*username;	/* NULL = no auth */
+	char		*password;
+	char		*file;		/* where the section is */
 	int		 line;
 };
 
@@ -124,6 +151,8 @@ struct config {
 	char		*state_file;	/* NULL = the default */
 	bool		 state_file_none;	/* state_file = none */
 	char	       **environment;	/* "KEY=value" for every job */
+	struct http_config http_unix;
+	struct http_config http_inet;
 
 	struct job_config **jobs;	/* in file order */
 	int		 njobs;

@@ -57,6 +57,8 @@ enum sect_type {
 	ST_GROUP,
 	ST_INCLUDE,		/* supervisord's [include] */
 	ST_NOTRUN,		/* [fcgi-program:x] */
+	ST_UNIX_HTTP,		/* [unix_http_server] */
+	ST_INET_HTTP,		/* [inet_http_server] */
 	ST_IGNORED,		/* [unix_http_server], [supervisorctl] ... */
 };
 
@@ -77,6 +79,7 @@ struct jobmeta {
 	const struct rsect	*sect;
 	const struct rkey	*after;
 	const struct rkey	*before;
+	struct job_config	*hooks[HOOK__MAX];	/* job_build()'s */
 };
 
 struct loader {
@@ -102,6 +105,10 @@ struct loader {
 	struct rsect	       **inclsects;
 	int			 ninclsects;
 };
+
+/* config_hook.c */
+struct job_config *hook_job_new(const struct job_config *owner,
+		    enum hook_kind, const struct rkey *, char ***argvs);
 
 /* config_sect.c */
 bool		 sect_is_own(enum sect_type);
@@ -134,6 +141,11 @@ enum key_verdict keys_check(enum sect_type, const char *key,
 const char	*keys_suggest(enum sect_type, const char *key);
 void		 keys_build_drover(struct loader *);
 void		 keys_build_groups(struct loader *);
+
+/* config_http.c */
+enum key_verdict http_key_check(enum sect_type, const char *key);
+const char	*http_key_suggest(enum sect_type, const char *key);
+void		 http_build(struct loader *);
 
 /* config_job.c */
 enum key_verdict job_key_check(enum sect_type, const char *key,

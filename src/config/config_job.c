@@ -49,6 +49,7 @@ struct jobbuild {
 	const struct rkey	*numprocs_k, *shield_k, *backoff_max_k;
 	const struct rkey	*killasgroup_k;
 	const struct rkey	*schedule_k, *interval_k, *timezone_k;
+	const struct rkey	*hook_k[HOOK__MAX];
 	int			 numprocs;
 	int			 numprocs_start;
 	uint64_t		 maxbytes[2];
@@ -395,6 +396,28 @@ set_redirect(struct jobbuild *b, const struct rkey *k, const char *v,
 	return 0;
 }
 
+/* *_capture_maxbytes: capture mode's bound (PROCESS_COMMUNICATION). */
+static int
+set_capture(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t stream)
+{
+	uint64_t	n;
+
+	if (value_size(v, &n) != 0 || n > 1024 * 1024 * 1024)
+		return bad(b, k, v, "a size like 1MB (at most 1GB), or 0");
+	b->job->capture_max[stream] = n;
+	return 0;
+}
+
+/* on_fatal =, on_exit =: split per instance once the job is built */
+static int
+set_hook(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t h)
+{
+	b->hook_k[h] = k;
+	return 0;
+}
+
 static int
 set_maxbytes(struct jobbuild *b, const struct rkey *k, const char *v,
     size_t stream)
@@ -426,6 +449,35 @@ set_backups(struct jobbuild *b, const struct rkey *k, const char *v,
 	if (value_int(v, 0, 1000, &n) != 0)
 		return bad(b, k, v, "a number from 0 to 1000");
 	b->backups[stream] = (int)n;
+	return 0;
+}
+
+/* stdin = null | pipe */
+static int
+set_stdin(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	(void)off;
+	if (strcmp(v, "null") == 0)
+		b->job->stdin_pipe = false;
+	else if (strcmp(v, "pipe") == 0)
+		b->job->stdin_pipe = true;
+	else
+		return bad(b, k, v, "null or pipe");
+	return 0;
+}
+
+/* history.h's HISTORY_MAX; config sits below core, so the number is here */
+static int
+set_history(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	long	n;
+
+	(void)off;
+	if (value_int(v, 1, 1000, &n) != 0)
+		return bad(b, k, v, "a number of runs from 1 to 1000");
+	b->job->history = (int)n;
 	return 0;
 }
 
@@ -524,6 +576,8 @@ static const struct jobkey jobkeys[] = {
 	{ "catch_up", IN_TASK, set_bool, OFF(catch_up), TASKONLY },
 	{ "shield", IN_TASK, set_shield, 0, TASKONLY },
 	{ "critical", IN_JOBS, set_bool, OFF(critical), NULL },
+	{ "stdin", IN_JOBS, set_stdin, 0, NULL },
+	{ "history", IN_JOBS, set_history, 0, NULL },
 	{ "stdout", IN_JOBS, set_inst, I_STDOUT, NULL },
 	{ "stderr", IN_JOBS, set_inst, I_STDERR, NULL },
 	{ "stdout_logfile", IN_JOBS, set_inst, I_STDOUT_LOGFILE, NULL },
@@ -538,10 +592,8 @@ static const struct jobkey jobkeys[] = {
 	{ "limit_core", IN_JOBS, set_rlimit, OFF(limit_core), NULL },
 	{ "limit_nproc", IN_JOBS, set_rlimit, OFF(limit_nproc), NULL },
 	{ "limit_as", IN_JOBS, set_rlimit, OFF(limit_as), NULL },
-	{ "stdout_capture_maxbytes", IN_COMPAT, NULL, 0,
-	    "capture mode is not supported" },
-	{ "stderr_capture_maxbytes", IN_COMPAT, NULL, 0,
-	    "capture mode is not supported" },
+	{ "stdout_capture_maxbytes", IN_JOBS, set_capture, 0, NULL },
+	{ "stderr_capture_maxbytes", IN_JOBS, set_capture, 1, NULL },
 	{ "stdout_events_enabled", IN_JOBS, set_bool, OFF(stdout_events),
 	    NULL },
 	{ "stderr_events_enabled", IN_JOBS, set_bool, OFF(stderr_events),
@@ -552,11 +604,15 @@ static const struct jobkey jobkeys[] = {
 	    "only in [eventlistener:x]" },
 	{ "result_handler", IN_LISTENER, set_result_handler, 0,
 	    "only in [eventlistener:x]" },
+	{ "on_fatal", IN_JOBS, set_hook, HOOK_FATAL, NULL },
+	{ "on_exit", IN_JOBS, set_hook, HOOK_EXIT, NULL },
+	{ "hook_timeout", IN_JOBS, set_duration, OFF(hook_timeout), NULL },
 	{ "stdout_syslog", IN_COMPAT, NULL, 0,
 	    "use stdout_logfile = syslog (or stdout = journal)" },
 	{ "stderr_syslog", IN_COMPAT, NULL, 0,
 	    "use stderr_logfile = syslog (or stderr = journal)" },
-	{ "serverurl", IN_COMPAT, NULL, 0, "drover has no XML-RPC server" },
+	{ "serverurl", IN_COMPAT, NULL, 0, "drover sets SUPERVISOR_SERVER_URL "
+	    "to its own [unix_http_server] or [inet_http_server]" },
 };
 #define NJOBKEYS	(sizeof(jobkeys) / sizeof(jobkeys[0]))
 
@@ -653,8 +709,10 @@ job_defaults(struct jobbuild *b, enum sect_type st)
 	job->stopwaitsecs = 10 * 1000;
 	job->killmode = KM_MIXED;
 	job->priority = st == ST_LISTENER ? -1 : 999;
+	job->history = 10;
 	job->ready = job->kind == JOB_SERVICE ? READY_STARTSECS : READY_STARTED;
 	job->start_timeout = 90 * 1000;
+	job->hook_timeout = 30 * 1000;
 	b->numprocs = 1;
 	b->maxbytes[0] = b->maxbytes[1] = DEFAULT_MAXBYTES;
 	b->backups[0] = b->backups[1] = DEFAULT_BACKUPS;
@@ -959,6 +1017,46 @@ job_instances(struct jobbuild *b)
 	job->nprocs = i;
 }
 
+/* The tasks of its hooks, their commands split for each instance. */
+static void
+job_hooks(struct jobbuild *b, struct jobmeta *meta)
+{
+	const struct rkey	*k;
+	char		      ***argvs, *v, *err;
+	int			 h, i, n;
+
+	for (h = 0; h < HOOK__MAX; h++) {
+		if ((k = b->hook_k[h]) == NULL)
+			continue;
+		n = b->job->nprocs;
+		argvs = xcalloc((size_t)n + 1, sizeof(*argvs));
+		for (i = 0; i < n; i++) {
+			if (expand(b, k, b->job->procs[i].num, &v) != 0)
+				break;
+			err = NULL;
+			if (value_argv(v, &argvs[i], &err) != 0)
+				key_error(b->ld, k, "%s", err);
+			else if (argvs[i][0] == NULL) {
+				key_error(b->ld, k, "is empty (a command to "
+				    "run)");
+				strv_free(argvs[i]);
+				argvs[i] = NULL;
+			}
+			free(err);
+			free(v);
+			if (argvs[i] == NULL)
+				break;
+		}
+		if (i == n && n > 0) {
+			meta->hooks[h] = hook_job_new(b->job, h, k, argvs);
+			b->job->hooks[h] = xstrdup(meta->hooks[h]->name);
+		} else
+			while (i-- > 0)
+				strv_free(argvs[i]);
+		free(argvs);
+	}
+}
+
 /* One job from its section: the keys, what they mean together, and the
  * instances. */
 static struct job_config *
@@ -987,6 +1085,8 @@ job_build(struct loader *ld, const struct rsect *s, struct jobmeta *meta,
 			continue;
 		if (jk->set == set_inst)
 			b.inst[jk->arg] = k;
+		else if (jk->set == set_hook)
+			b.hook_k[jk->arg] = k;	/* expanded per instance */
 		else if (expand(&b, k, -1, &v) == 0) {
 			jk->set(&b, k, v, jk->arg);
 			free(v);
@@ -994,12 +1094,51 @@ job_build(struct loader *ld, const struct rsect *s, struct jobmeta *meta,
 	}
 	job_check(&b);
 	job_instances(&b);
+	job_hooks(&b, meta);
 	strv_free(b.seen_dirs);
 	meta->job = b.job;
 	meta->sect = s;
 	meta->after = sect_key(s, "after");
 	meta->before = sect_key(s, "before");
 	return b.job;
+}
+
+/*
+ * The hook tasks after every job of the file, so that a job's index in
+ * conf->jobs stays its section's order; a name taken by a job of the
+ * file is an error.
+ */
+static void
+jobs_add_hooks(struct loader *ld)
+{
+	struct config		*conf = ld->conf;
+	struct job_config	*hook;
+	int			 i, h, n = conf->njobs;
+
+	for (i = 0; i < n; i++) {
+		for (h = 0; h < HOOK__MAX; h++) {
+			if ((hook = ld->meta[i].hooks[h]) == NULL)
+				continue;
+			ld->meta[i].hooks[h] = NULL;
+			if (names_find(ld->jobnames, hook->name) != -1) {
+				diag_error(ld->diag, hook->file, hook->line,
+				    "%s: its task '%s' has the name of a job",
+				    hook_key_names[h], hook->name);
+				job_config_free(hook);
+				continue;
+			}
+			conf->jobs = xreallocarray(conf->jobs,
+			    (size_t)conf->njobs + 1, sizeof(*conf->jobs));
+			ld->meta = xreallocarray(ld->meta,
+			    (size_t)conf->njobs + 2, sizeof(*ld->meta));
+			memset(&ld->meta[conf->njobs], 0, 2 * sizeof(*ld->meta));
+			ld->meta[conf->njobs].job = hook;
+			ld->meta[conf->njobs].sect = ld->meta[i].sect;
+			conf->jobs[conf->njobs] = hook;
+			names_add(ld->jobnames, hook->name, conf->njobs);
+			conf->njobs++;
+		}
+	}
 }
 
 /* Jobs in file order; ld->meta[i] describes conf->jobs[i]. */
@@ -1026,6 +1165,7 @@ job_build_all(struct loader *ld)
 		conf->njobs++;
 	}
 	names_free(groups);
+	jobs_add_hooks(ld);
 }
 
 /* Frees a job and everything in it; NULL is fine. */
@@ -1048,5 +1188,8 @@ job_config_free(struct job_config *job)
 	free(job->schedule);
 	free(job->timezone);
 	strv_free(job->events);
+	for (i = 0; i < HOOK__MAX; i++)
+		free(job->hooks[i]);
+	free(job->hook_of);
 	free(job);
 }

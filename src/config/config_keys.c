@@ -52,6 +52,7 @@ static void	set_environment(struct loader *, const struct rkey *,
 		    const char *);
 static void	set_nodaemon(struct loader *, const struct rkey *,
 		    const char *);
+static void	set_later(struct loader *, const struct rkey *, const char *);
 
 #define NOLOG	"drover logs to stderr or to the journal"
 #define NOSUP	"not supported by drover"
@@ -67,6 +68,13 @@ static const struct drkey drkeys[] = {
 	{ "state_file", IN_BOTH, set_state_file, NULL },
 	{ "include", IN_BOTH, set_include, NULL },
 	{ "environment", IN_BOTH, set_environment, NULL },
+	/* config_http.c reads these, after [unix_http_server] ... */
+	{ "http_socket", IN_DROVER, set_later, NULL },
+	{ "http_socket_mode", IN_DROVER, set_later, NULL },
+	{ "http_socket_owner", IN_DROVER, set_later, NULL },
+	{ "http_listen", IN_DROVER, set_later, NULL },
+	{ "http_username", IN_DROVER, set_later, NULL },
+	{ "http_password", IN_DROVER, set_later, NULL },
 	{ "loglevel", IN_SUPERVISORD, set_log_level, NULL },
 	{ "nodaemon", IN_SUPERVISORD, set_nodaemon, NULL },
 	{ "logfile", IN_SUPERVISORD, NULL, NOLOG },
@@ -142,6 +150,9 @@ keys_check(enum sect_type st, const char *key, const char **why)
 	case ST_PROGRAM:
 	case ST_LISTENER:
 		return job_key_check(st, key, why);
+	case ST_UNIX_HTTP:
+	case ST_INET_HTTP:
+		return http_key_check(st, key);
 	case ST_NOTRUN:
 	case ST_IGNORED:
 		break;
@@ -170,6 +181,9 @@ keys_suggest(enum sect_type st, const char *key)
 		return value_suggest(key, group_keys);
 	case ST_INCLUDE:
 		return value_suggest(key, include_keys);
+	case ST_UNIX_HTTP:
+	case ST_INET_HTTP:
+		return http_key_suggest(st, key);
 	default:
 		return job_key_suggest(st, key);
 	}
@@ -304,6 +318,15 @@ set_environment(struct loader *ld, const struct rkey *k, const char *v)
 	}
 	strv_free(ld->conf->environment);
 	ld->conf->environment = kv;
+}
+
+/* A key another pass reads (http_* in config_http.c). */
+static void
+set_later(struct loader *ld, const struct rkey *k, const char *v)
+{
+	(void)ld;
+	(void)k;
+	(void)v;
 }
 
 static void

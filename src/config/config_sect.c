@@ -29,11 +29,11 @@ static const struct secttype {
 	{ "eventlistener", ST_LISTENER, true, NULL },
 	{ "fcgi-program", ST_NOTRUN, true,
 	    "FastCGI programs are not supported" },
-	{ "unix_http_server", ST_IGNORED, false,
-	    "drover's control socket is [drover] socket" },
-	{ "inet_http_server", ST_IGNORED, false, "drover has no HTTP server" },
+	{ "unix_http_server", ST_UNIX_HTTP, false, NULL },
+	{ "inet_http_server", ST_INET_HTTP, false, NULL },
 	{ "supervisorctl", ST_IGNORED, false, "use droverctl" },
-	{ "rpcinterface", ST_IGNORED, true, "drover has no XML-RPC interface" },
+	{ "rpcinterface", ST_IGNORED, true,
+	    "drover's XML-RPC interface is built in" },
 	{ "ctlplugin", ST_IGNORED, true, "drover has no supervisorctl plugins" },
 };
 #define NSECTTYPES	(sizeof(secttypes) / sizeof(secttypes[0]))

@@ -200,6 +200,7 @@ instance_new(struct drover *d, struct job *j, int idx)
 	/* STOPPED from xcalloc(): only job.c writes a state */
 	_Static_assert(JS_STOPPED == 0, "a new instance is STOPPED");
 	in->out.fd = in->err.fd = -1;
+	in->lst_fd = in->stdin_fd = -1;
 	in->out.in = in->err.in = in;
 	in->err.is_err = true;
 	return in;
@@ -342,6 +343,7 @@ instance_free(struct instance *in)
 	bus_forget(in->d->d_bus, in);
 	if (in->ev_timer != NULL)
 		event_free(in->ev_timer);
+	strv_free(in->run_env);
 	cgroup_remove(in);
 	output_instance_free(in);
 	free(in);

@@ -330,7 +330,9 @@ reload_request(struct drover *d, char *err, size_t errsz)
 	enum dphase		 phase;
 	int			 i;
 
+	d->d_reloads++;
 	if (d->d_sd_phase != SD_NONE) {
+		d->d_reload_failures++;
 		log_warnx("reload refused: shutting down");
 		snprintf(err, errsz, "shutting down");
 		return -1;
@@ -347,6 +349,7 @@ reload_request(struct drover *d, char *err, size_t errsz)
 	for (i = 0; i < dg.nerrors; i++)
 		log_error("%s", dg.errors[i]);
 	if (nc == NULL) {
+		d->d_reload_failures++;
 		log_error("reload: %d errors, keeping the running "
 		    "configuration", dg.nerrors);
 		snprintf(err, errsz, "%d errors in %s%s%s", dg.nerrors,

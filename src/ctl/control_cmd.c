@@ -27,7 +27,9 @@
 #include "control_int.h"
 #include "control_proto.h"
 #include "drover.h"
+#include "history_json.h"
 #include "log.h"
+#include "metrics.h"
 #include "value.h"
 #include "xmalloc.h"
 
@@ -39,6 +41,9 @@ struct ivec {
 /* What to do with a decoded request (control_proto.c checked its syntax). */
 struct command {
 	bool		 in_shutdown;	/* allowed while shutting down */
+	bool		 query;		/* changes nothing: logged at debug,
+					 * so a --watch or a scraper does not
+					 * fill the log */
 	json_t		*(*fn)(struct ctl_conn *, struct ctl_request *);
 };
 
@@ -51,23 +56,27 @@ static json_t	*cmd_signal(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_reload(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_shutdown(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_version(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_history(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_metrics(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_tail(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_maintail(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_clear(struct ctl_conn *, struct ctl_request *);
 
 static const struct command commands[CTL__MAX] = {
-	[CTL_STATUS] = { true, cmd_status },
-	[CTL_START] = { false, cmd_start },
-	[CTL_STOP] = { true, cmd_stop },
-	[CTL_RESTART] = { false, cmd_restart },
-	[CTL_RUN] = { false, cmd_run },
-	[CTL_SIGNAL] = { true, cmd_signal },
-	[CTL_RELOAD] = { false, cmd_reload },
-	[CTL_SHUTDOWN] = { true, cmd_shutdown },
-	[CTL_VERSION] = { true, cmd_version },
-	[CTL_TAIL] = { true, cmd_tail },
-	[CTL_MAINTAIL] = { true, cmd_maintail },
-	[CTL_CLEAR] = { true, cmd_clear },
+	[CTL_STATUS] = { true, true, cmd_status },
+	[CTL_START] = { false, false, cmd_start },
+	[CTL_STOP] = { true, false, cmd_stop },
+	[CTL_RESTART] = { false, false, cmd_restart },
+	[CTL_RUN] = { false, false, cmd_run },
+	[CTL_SIGNAL] = { true, false, cmd_signal },
+	[CTL_RELOAD] = { false, false, cmd_reload },
+	[CTL_SHUTDOWN] = { true, false, cmd_shutdown },
+	[CTL_VERSION] = { true, true, cmd_version },
+	[CTL_HISTORY] = { true, true, cmd_history },
+	[CTL_METRICS] = { true, true, cmd_metrics },
+	[CTL_TAIL] = { true, true, cmd_tail },
+	[CTL_MAINTAIL] = { true, true, cmd_maintail },
+	[CTL_CLEAR] = { true, false, cmd_clear },
 };
 
 static const char *const sd_phase_names[] = {
@@ -272,6 +281,7 @@ instance_json(struct instance *in, int64_t now)
 	jset(o, "uptime_ms", active ? jms(now - in->run_start) : NULL);
 	jset(o, "restarts", json_integer(in->restarts));
 	jset(o, "last", result_json(&in->last));
+	jset(o, "stats", history_json_stats(in));
 	jset(o, "next_run_in_ms", (in->state == JS_BACKOFF ||
 	    in->state == JS_EXITED) && in->t_state > 0 ?
 	    jms(in->t_state - now) : NULL);
@@ -851,6 +861,53 @@ cmd_version(struct ctl_conn *cc, struct ctl_request *r)
 	return o;
 }
 
+/* The runs kept of every named instance, oldest first. */
+static json_t *
+cmd_history(struct ctl_conn *cc, struct ctl_request *r)
+{
+	struct ivec	 v = { NULL, 0 };
+	json_t		*o, *a, *h;
+	size_t		 i;
+
+	if ((o = resolve(cc, r, 0, r->cr_nargs, &v)) != NULL) {
+		free(v.v);
+		return o;
+	}
+	a = json_array();
+	for (i = 0; i < v.n; i++) {
+		h = json_object();
+		jset(h, "name", jstr(v.v[i]->name));
+		jset(h, "job", jstr(v.v[i]->job->cfg->name));
+		jset(h, "kind", jstr(job_kind_name(v.v[i]->job->cfg->kind)));
+		jset(h, "history", json_integer(v.v[i]->job->cfg->history));
+		jset(h, "stats", history_json_stats(v.v[i]));
+		jset(h, "runs", history_json_runs(v.v[i]));
+		json_array_append_new(a, h);
+	}
+	free(v.v);
+	o = ctl_reply_new(r, true);
+	jset(o, "instances", a);
+	return o;
+}
+
+/* The Prometheus exposition (metrics.c), as one string. */
+static json_t *
+cmd_metrics(struct ctl_conn *cc, struct ctl_request *r)
+{
+	struct evbuffer	*b = evbuffer_new();
+	json_t		*o;
+
+	if (b == NULL)
+		return reply_fail(cc, r, CTL_E_FAILED, "out of memory");
+	metrics_render(cc->cc_ctl->c_d, b);
+	o = ctl_reply_new(r, true);
+	jset(o, "content_type", jstr(METRICS_CONTENT_TYPE));
+	jset(o, "text", json_stringn((const char *)evbuffer_pullup(b, -1),
+	    evbuffer_get_length(b)));
+	evbuffer_free(b);
+	return o;
+}
+
 /* --- tail ----------------------------------------------------------------- */
 
 /*
@@ -858,7 +915,7 @@ cmd_version(struct ctl_conn *cc, struct ctl_request *r)
  * (10 if neither is given), or "from" an offset of an earlier reply.  A
  * follower (droverctl tail -f) asks again with "next"; the daemon keeps
  * nothing for it, so a follower costs nothing between its requests and
- * nothing once it is gone.  "from" above the asked offset means bytes
+ * nothing once it is gone (its requests are queries: logged at debug).  "from" above the asked offset means bytes
  * were overwritten meanwhile; "end" below it means the ring was cleared.
  */
 static json_t *
@@ -968,6 +1025,7 @@ cmd_clear(struct ctl_conn *cc, struct ctl_request *r)
 static void
 log_request(struct ctl_conn *cc, const struct ctl_request *r)
 {
+	bool	query = commands[r->cr_which].query;
 	char	raw[512], esc[1024];
 	size_t	i, len;
 
@@ -977,8 +1035,8 @@ log_request(struct ctl_conn *cc, const struct ctl_request *r)
 		snprintf(raw + len, sizeof(raw) - len, " %s", r->cr_args[i]);
 	}
 	log_escape(esc, sizeof(esc), raw, strlen(raw));
-	log_info("control: uid %u pid %ld: %s", (unsigned)cc->cc_uid,
-	    (long)cc->cc_pid, esc);
+	log_msg(query ? LOG_DEBUG : LOG_INFO, "control: uid %u pid %ld: %s",
+	    (unsigned)cc->cc_uid, (long)cc->cc_pid, esc);
 }
 
 static json_t *
@@ -1007,10 +1065,7 @@ ctl_cmd_line(struct ctl_conn *cc, const char *line, size_t len)
 		reply = reply_fail(cc, &r, r.cr_error, "%s", r.cr_message);
 		break;
 	case CTL_DEC_OK:
-		/* a follower asks again and again: log its first request */
-		if (!((r.cr_which == CTL_TAIL || r.cr_which == CTL_MAINTAIL) &&
-		    r.cr_from >= 0))
-			log_request(cc, &r);
+		log_request(cc, &r);
 		reply = dispatch(cc, &r);
 		break;
 	}

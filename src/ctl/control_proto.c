@@ -38,6 +38,8 @@ static const struct {
 	[CTL_TAIL] = { "tail", 1, 2, "tail NAME [stdout|stderr]" },
 	[CTL_MAINTAIL] = { "maintail", 0, 0, "maintail" },
 	[CTL_CLEAR] = { "clear", 1, -1, "clear NAME..." },
+	[CTL_HISTORY] = { "history", 1, -1, "history NAME..." },
+	[CTL_METRICS] = { "metrics", 0, 0, "metrics" },
 };
 
 static enum ctl_decode __attribute__((format(printf, 2, 3)))

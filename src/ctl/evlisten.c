@@ -10,7 +10,10 @@
  * overflow the oldest is dropped (supervisord's choice), counted in the
  * pool and logged with its serial.  An event whose RESULT is FAIL, or
  * whose listener dies or turns to UNKNOWN while handling it, goes back to
- * the head of the queue and is sent again.
+ * the head of the queue and is sent again.  "Died while handling it" is
+ * decided when the listener's stdout is at its end, never at the reap:
+ * a listener that acks and exits at once may be reaped before its ack is
+ * read (the run model of STYLE.md: reaped AND pipes at EOF).
  */
 #include <sys/queue.h>
 
@@ -221,15 +224,30 @@ proc_reply(struct evl_proc *p, enum evl_reply r)
 	}
 }
 
-/* The listener's stdout: the protocol, never logged. */
+/* The listener's stdout: the protocol, never logged; len 0 at its end. */
 static void
 evl_data(struct instance *in, const char *buf, size_t len)
 {
 	struct evl_proc	*p;
+	struct evl_pool	*pool;
 	enum evl_reply	 r;
 	size_t		 used;
 
-	if ((p = proc_find(in)) == NULL || p->state == LS_UNKNOWN)
+	if ((p = proc_find(in)) == NULL)
+		return;
+	if (len == 0) {
+		/*
+		 * Its stdout is closed (EOF, or closed by force once the run
+		 * was over): everything it wrote has been read, so an ack
+		 * that came just before the exit counts, and only an event
+		 * it never answered is sent again, to the next READY one.
+		 */
+		pool = p->pool;
+		proc_gone(p);
+		pool_pump(pool);
+		return;
+	}
+	if (p->state == LS_UNKNOWN)
 		return;
 	p->rbuf = xrealloc(p->rbuf, p->rlen + len);
 	memcpy(p->rbuf + p->rlen, buf, len);
@@ -294,6 +312,7 @@ evl_emit(int type, const char *payload, size_t plen)
 			TAILQ_REMOVE(&pool->q, old, entry);
 			pool->nq--;
 			pool->dropped++;
+			E->d->d_events_dropped++;	/* metrics: never reset */
 			log_warnx("event listener pool %s: buffer full "
 			    "(buffer_size %d): dropped event serial %llu (%llu "
 			    "dropped so far)", pool->name, pool->max,
@@ -339,9 +358,11 @@ on_state(const struct bus_event *be)
 	char			 buf[1024], ename[64];
 	int			 n, type;
 
-	if (in->job->cfg->listener && be->st.to != JS_RUNNING &&
-	    (p = proc_find(in)) != NULL && be->st.from == JS_RUNNING)
-		proc_gone(p);
+	/*
+	 * A listener leaving RUNNING is not gone: a stopping one may still
+	 * answer, and take what is queued.  It is gone when its stdout ends
+	 * (evl_data()), after the last of its bytes has been read.
+	 */
 	if (be->st.to == JS_QUEUED)
 		return;
 	snprintf(ename, sizeof(ename), "PROCESS_STATE_%s",
@@ -395,6 +416,24 @@ on_output(const struct bus_event *be)
 	buf[(size_t)n + be->out.len] = '\n';
 	evl_emit(evl_type_lookup(be->out.is_err ? "PROCESS_LOG_STDERR" :
 	    "PROCESS_LOG_STDOUT"), buf, (size_t)n + be->out.len + 1);
+	free(buf);
+}
+
+/* Capture mode's data (output.c): "processname:P groupname:G pid:N\n"
+ * then the bytes between the tokens, as supervisord sends them. */
+static void
+evl_comm(struct instance *in, bool is_err, const char *data, size_t len)
+{
+	char	hdr[512], *buf;
+	int	n;
+
+	n = snprintf(hdr, sizeof(hdr), "processname:%s groupname:%s pid:%ld\n",
+	    in->name, group_of(in), (long)in->pid);
+	buf = xmalloc((size_t)n + len);
+	memcpy(buf, hdr, (size_t)n);
+	memcpy(buf + n, data, len);
+	evl_emit(evl_type_lookup(is_err ? "PROCESS_COMMUNICATION_STDERR" :
+	    "PROCESS_COMMUNICATION_STDOUT"), buf, (size_t)n + len);
 	free(buf);
 }
 
@@ -519,6 +558,7 @@ evlisten_init(struct drover *d)
 	}
 	d->d_evl_spawned = evl_spawned;
 	d->d_evl_data = evl_data;
+	d->d_evl_comm = evl_comm;
 	ticks_arm();
 	bus_subscribe(d->d_bus, BUS_PRIO_LISTENER, BUS_MASK(BUS_STATE) |
 	    BUS_MASK(BUS_JOB) | BUS_MASK(BUS_DROVER) |
@@ -576,6 +616,16 @@ evlisten_fini(struct drover *d)
 		pool = &E->pools[i];
 		while (!LIST_EMPTY(&pool->procs))
 			proc_gone(LIST_FIRST(&pool->procs));
+		/*
+		 * No listener is left to hear them (its own STOPPED, at
+		 * least): said, not dropped silently.
+		 */
+		if ((ev = TAILQ_FIRST(&pool->q)) != NULL)
+			log_notice("event listener pool %s: %d events queued "
+			    "at exit (serial %llu to %llu)", pool->name,
+			    pool->nq, (unsigned long long)ev->serial,
+			    (unsigned long long)TAILQ_LAST(&pool->q,
+			    evl_q)->serial);
 		while ((ev = TAILQ_FIRST(&pool->q)) != NULL) {
 			TAILQ_REMOVE(&pool->q, ev, entry);
 			ev_free(ev);
@@ -590,4 +640,5 @@ evlisten_fini(struct drover *d)
 	E = NULL;
 	d->d_evl_spawned = NULL;
 	d->d_evl_data = NULL;
+	d->d_evl_comm = NULL;
 }

@@ -324,6 +324,13 @@ cgroup_prepare(struct instance *in, int *dir_fd, int *procs_fd)
 {
 	char	*leaf;
 
+	/*
+	 * Linux 6.x (seen on 6.18) kills a child that clone3 puts into a
+	 * leaf whose cgroup.kill was ever written (its kill_seq is compared
+	 * with the parent's cgroup's): a killed leaf is made anew.
+	 */
+	if (in->cg_dir != NULL && in->cg_killed && cgroup_release(in))
+		in->cg_killed = false;
 	if (in->cg_dir == NULL) {
 		leaf = leaf_name(in);
 		in->cg_dir = xprintf("%s/%s", in->d->d_cg_base, leaf);
@@ -367,8 +374,10 @@ cgroup_kill(struct instance *in, int sig)
 	char	*path;
 	long	 pid;
 
-	if (sig == SIGKILL && write_file(in->cg_dir, "cgroup.kill", "1") == 0)
+	if (sig == SIGKILL && write_file(in->cg_dir, "cgroup.kill", "1") == 0) {
+		in->cg_killed = true;
 		return 0;
+	}
 	path = xprintf("%s/cgroup.procs", in->cg_dir);
 	f = fopen(path, "re");
 	free(path);

@@ -30,6 +30,7 @@
 #include <systemd/sd-journal.h>
 
 #include "bus.h"
+#include "capture.h"
 #include "drover.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -300,6 +301,49 @@ emit_line(struct outstream *os, const char *line, size_t len)
 	    os->is_err, line, len);
 }
 
+static void	deliver_log(struct outstream *, const char *, size_t);
+
+/* Bytes outside a capture: the stream's sink, as if no capture were on. */
+static void
+capture_out_cb(void *arg, const char *buf, size_t len)
+{
+	struct outstream	*os = arg;
+
+	if (os->sink != NULL)
+		filesink_write(os->sink, buf, len);
+	else
+		deliver_log(os, buf, len);
+}
+
+/* A capture is over: PROCESS_COMMUNICATION, or logged if it never ended. */
+static void
+capture_comm_cb(void *arg, const char *data, size_t len, uint64_t dropped,
+    bool complete)
+{
+	struct outstream	*os = arg;
+	struct instance		*in = os->in;
+	const char		*ch = os->is_err ? "stderr" : "stdout";
+
+	if (dropped > 0)
+		log_warnx("%s: %s capture over %s_capture_maxbytes: its first "
+		    "%llu bytes dropped", in->name, ch, ch,
+		    (unsigned long long)dropped);
+	if (!complete) {
+		log_warnx("%s: %s ended inside a capture (no END token): its "
+		    "%zu bytes are logged", in->name, ch, len);
+		capture_out_cb(os, data, len);
+		return;
+	}
+	log_debug("%s: %s emitted a communication event (%zu bytes)",
+	    in->name, ch, len);
+	if (in->d->d_evl_comm != NULL)
+		in->d->d_evl_comm(in, os->is_err, data, len);
+}
+
+static const struct capture_ops capture_ops = {
+	capture_out_cb, capture_comm_cb
+};
+
 /* Add to the carried partial line; a line reaching 16 KiB is split when
  * more of it comes, never before. */
 static void
@@ -464,10 +508,18 @@ stream_close(struct outstream *os)
 
 	if (os->fd == -1)
 		return;
+	if (os->cap != NULL) {
+		capture_end(os->cap);
+		capture_free(os->cap);
+		os->cap = NULL;
+	}
 	if (os->partlen > 0) {
 		emit_line(os, os->part, os->partlen);
 		os->partlen = 0;
 	}
+	/* a listener's protocol ends with its stdout (after every byte) */
+	if (!os->is_err && in->job->cfg->listener && in->d->d_evl_data != NULL)
+		in->d->d_evl_data(in, NULL, 0);
 	free(os->part);
 	os->part = NULL;
 	if (os->ev != NULL) {
@@ -498,6 +550,8 @@ stream_read_cb(evutil_socket_t fd, short what, void *arg)
 			if (!os->is_err && in->job->cfg->listener &&
 			    in->d->d_evl_data != NULL)
 				in->d->d_evl_data(in, scratch, (size_t)n);
+			else if (os->cap != NULL)
+				capture_feed(os->cap, scratch, (size_t)n);
 			else if (os->sink != NULL)
 				filesink_write(os->sink, scratch, (size_t)n);
 			else if (os->jfd != -1)
@@ -537,7 +591,8 @@ stream_open(struct instance *in, struct outstream *os, const struct sink *s,
 	os->fd = -1;
 	os->jfd = -1;
 	os->is_err = stdfd == 2;
-	switch (s->kind) {
+	/* a listener's stdout is the protocol: a pipe whatever it names */
+	switch (stdfd == 1 && in->job->cfg->listener ? SINK_LOG : s->kind) {
 	case SINK_NULL:
 		*childfd = d->d_devnull;
 		return 0;
@@ -575,6 +630,45 @@ stream_open(struct instance *in, struct outstream *os, const struct sink *s,
 	*childfd = *closefd = p[1];
 	if (s->kind == SINK_FILE)
 		os->sink = filesink_get(d, s);
+	if (in->job->cfg->capture_max[stdfd - 1] > 0 &&
+	    !(stdfd == 1 && in->job->cfg->listener))
+		os->cap = capture_new(in->job->cfg->capture_max[stdfd - 1],
+		    &capture_ops, os);
+	return 0;
+}
+
+static void
+stdin_close(struct instance *in)
+{
+	if (in->stdin_fd != -1) {
+		close(in->stdin_fd);
+		in->stdin_fd = -1;
+	}
+}
+
+/*
+ * Write to a running instance's stdin pipe (stdin = pipe), without
+ * blocking: -1 with errno EPIPE (it closed it), EAGAIN (the pipe is full)
+ * or EBADF (no pipe).
+ */
+int
+instance_stdin_write(struct instance *in, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (in->stdin_fd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	while (len > 0) {
+		if ((n = write(in->stdin_fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 
@@ -597,12 +691,20 @@ output_open(struct instance *in, int fds[3], int closefds[4])
 		(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
 		fds[0] = closefds[2] = p[0];
 		in->lst_fd = p[1];
+	} else if (in->job->cfg->stdin_pipe) {
+		/* stdin = pipe: sendProcessStdin (supervisorctl fg) writes */
+		if (pipe2(p, O_CLOEXEC) == -1)
+			return -1;
+		(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
+		fds[0] = closefds[2] = p[0];
+		in->stdin_fd = p[1];
 	}
 	if (stream_open(in, &in->out, &pc->out, 1, &fds[1], &closefds[0])
 	    == -1) {
 		if (in->lst_fd != -1)
 			close(in->lst_fd);
 		in->lst_fd = -1;
+		stdin_close(in);
 		return -1;
 	}
 	if (pc->redirect_stderr) {
@@ -662,10 +764,11 @@ output_force_close(struct instance *in)
 	struct outstream	*s[2] = { &in->out, &in->err };
 	int			 i;
 
-	if (in->job->cfg->listener && in->lst_fd > 2) {	/* 0: never opened */
+	if (in->lst_fd != -1) {
 		close(in->lst_fd);
 		in->lst_fd = -1;
 	}
+	stdin_close(in);
 	for (i = 0; i < 2; i++) {
 		/* take what is already in the pipe: no line is lost */
 		if (s[i]->fd != -1 && s[i]->ev != NULL)

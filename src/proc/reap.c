@@ -54,7 +54,7 @@ orphan_owner(struct drover *d, pid_t pid)
 void
 reap_all(struct drover *d)
 {
-	struct instance	*in, *orphan;
+	struct instance	*in, *orphan = NULL;
 	pid_t		 pid;
 	int		 status;
 	siginfo_t	 si;
@@ -72,6 +72,7 @@ reap_all(struct drover *d)
 		if (si.si_pid == 0)
 			break;
 		in = pidmap_find(d, si.si_pid);
+		orphan = NULL;
 		if (in == NULL && (orphan = orphan_owner(d, si.si_pid)) != NULL)
 			log_debug("%s: reaped orphan %ld", orphan->name,
 			    (long)si.si_pid);
@@ -80,6 +81,10 @@ reap_all(struct drover *d)
 		while ((pid = waitpid(si.si_pid, &status, 0)) == -1 &&
 		    errno == EINTR)
 			;
+		/* the last leftover of a run that is over: its leaf can go */
+		if (in == NULL && orphan != NULL && !instance_active(orphan) &&
+		    instance_settled(orphan))
+			(void)cgroup_release(orphan);
 		if (pid == -1 || in == NULL)
 			continue;
 		pidmap_del(d, in);

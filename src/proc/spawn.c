@@ -182,12 +182,19 @@ build_env(struct instance *in)
 		    in->d->d_notify_addr));
 	env_set_take(&envp, xprintf("DROVER_JOB=%s", c->name));
 	env_set_take(&envp, xprintf("DROVER_INSTANCE=%d", in->pc->num));
+	/* a hook's event (hook.c): its DROVER_JOB is the job it is about */
+	for (e = in->run_env; e != NULL && *e != NULL; e++)
+		env_set(&envp, *e);
 	if (c->compat) {
 		env_set(&envp, "SUPERVISOR_ENABLED=1");
 		env_set_take(&envp, xprintf("SUPERVISOR_PROCESS_NAME=%s",
 		    in->name));
 		env_set_take(&envp, xprintf("SUPERVISOR_GROUP_NAME=%s",
 		    c->group != NULL ? c->group : c->name));
+		/* where supervisor.childutils reaches the XML-RPC API */
+		if (in->d->d_server_url != NULL)
+			env_set_take(&envp, xprintf("SUPERVISOR_SERVER_URL=%s",
+			    in->d->d_server_url));
 	}
 	return envp;
 }

@@ -119,6 +119,30 @@ class ControlTest(harness.DroverTest):
 
     # --- status ----------------------------------------------------------
 
+    def test_restart_after_leftovers_were_killed(self):
+        """A service whose stop leaves a child (killed by cgroup.kill)
+        restarts, and the new run stays up: on Linux 6.18 a child born
+        into a leaf cgroup.kill once hit is killed at once, so drover
+        makes that leaf anew."""
+        d = self.drover("""
+            [service:web]
+            command = @BIN@/ticker.sh @DIR@/web.out
+            stdout = null
+            startsecs = 0
+            """)
+        d.wait_log(r"all autostart services are up")
+        for n in range(2):
+            r = self.ctl(d, "restart", "web")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        pid = self.status(d, "web")["web"]["pid"]
+        # the run lives on: it prints, and its pid is the same later
+        mark = int(self.read("web.out"))
+        wait_for(lambda: int(self.read("web.out") or 0) > mark + 5, 10,
+                 what="the restarted web ticking")
+        st = self.status(d, "web")["web"]
+        self.assertEqual((st["state"], st["pid"]), ("RUNNING", pid))
+        self.assertNotIn("signal 9", d.log())
+
     def test_status_table_and_json(self):
         d = self.start()
         wait_for(lambda: self.status(d)["worker_1"]["state"] == "RUNNING",
@@ -238,7 +262,8 @@ class ControlTest(harness.DroverTest):
         self.assertGreater(st["next_run_in_ms"], 3000 * 1000)
         r = self.ctl(d, "status", "backup")
         self.assertRegex(r.stdout, r"EXITED\s+last ok \(exit 0, [0-9.]+s\), "
-                         r"next run in (59m\d+s|1h)$")
+                         r"next run in (59m\d+s|1h), 1/1 ok \(100%\), "
+                         r"median [0-9.]+s$")
         r = self.ctl(d, "run", "web")
         self.assertEqual(r.returncode, 2)
         self.assertIn("is a service", r.stderr)

@@ -97,6 +97,26 @@ class Listeners(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 
+    def test_stdout_logfile_none_still_speaks(self):
+        """A listener's stdout is the protocol, whatever it is sent to."""
+        d = self.drover("""
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_EXITED
+            stdout_logfile = NONE
+            startsecs = 0
+
+            [program:dies]
+            command = /bin/true
+            startsecs = 0
+            autorestart = false
+            """)
+        wait_for(lambda: events(self.path("ev")), what="an event")
+        self.assertEqual(events(self.path("ev"))[0][3],
+                         "PROCESS_STATE_EXITED")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
     def test_pool_and_fail_rebuffer(self):
         """RESULT FAIL: the same serial comes again; a pool shares events."""
         d = self.drover("""
@@ -251,11 +271,6 @@ class Listeners(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 
-    @unittest.skip("known race (issue 17, open): a listener that acks its "
-                   "last event and exits at once can be reaped before "
-                   "drover reads the ack, so the event is counted as resent "
-                   "and the shutdown reports a SIGKILL; seen on a loaded "
-                   "2-core machine")
     def test_shutdown_listener_stops_last(self):
         """Priority -1: the listener hears STOPPING and the jobs' STOPPED."""
         d = self.drover("""
@@ -274,12 +289,56 @@ class Listeners(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(timeout=10), 0)
         self.assertNotIn("SIGKILL", d.log())
+        # its ack came just before its exit: read, so nothing is resent
+        self.assertNotIn("sent again", d.log())
         names = [(e[3], e[4].split(" ")[0]) for e in events(self.path("ev"))]
         self.assertIn(("SUPERVISOR_STATE_CHANGE_STOPPING", ""), names)
         self.assertIn(("PROCESS_STATE_STOPPED", "processname:a"), names)
         self.assertLess(names.index(("SUPERVISOR_STATE_CHANGE_STOPPING", "")),
                         names.index(("PROCESS_STATE_STOPPED",
                                      "processname:a")))
+
+    def test_process_communication(self):
+        """Capture mode: the text between the tokens is an event, not log."""
+        d = self.drover("""
+            [eventlistener:comm]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_COMMUNICATION
+            startsecs = 0
+
+            [program:talker]
+            command = /bin/sh -c 'printf "before\\n<!--XSUPERVISOR:BEG";
+                sleep 0.2; printf "IN-->hello\\nwor"; sleep 0.2;
+                printf "ld<!--XSUPERVISOR:END-->after\\n"; sleep 60'
+            stdout_capture_maxbytes = 1KB
+            startsecs = 0
+
+            [program:big]
+            command = /bin/sh -c 'printf
+                "<!--XSUPERVISOR:BEGIN-->0123456789abcdef<!--XSUPERVISOR:END-->"
+                >&2; sleep 60'
+            stderr_capture_maxbytes = 8
+            startsecs = 0
+            """)
+        wait_for(lambda: len(events(self.path("ev"))) >= 2,
+                 what="two PROCESS_COMMUNICATION events")
+        evs = {e[3]: e for e in events(self.path("ev"))}
+        out = evs["PROCESS_COMMUNICATION_STDOUT"][4]
+        self.assertRegex(out, r"^processname:talker groupname:talker "
+                         r"pid:\d+\\nhello\\nworld$")
+        err = evs["PROCESS_COMMUNICATION_STDERR"][4]
+        # past the bound the oldest bytes go, and that is logged
+        self.assertRegex(err, r"^processname:big groupname:big pid:\d+"
+                         r"\\n89abcdef$")
+        d.wait_log(r"big: stderr capture over stderr_capture_maxbytes: "
+                   r"its first 8 bytes dropped")
+        d.wait_log(r"talker\[\d+\]: after")
+        log = d.log()
+        self.assertRegex(log, r"talker\[\d+\]: before")
+        self.assertNotIn("hello", log)
+        self.assertNotIn("XSUPERVISOR", log)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
 
     def test_tick_5(self):
         d = self.drover("""

@@ -145,7 +145,9 @@ class ServiceTest(harness.DroverTest):
                     "[service:ticker]\ncommand = /bin/sh -c 'while :; do "
                     "echo tick; sleep 0.02; done'\nstartsecs = 0\n"
                     "stdout = file:%s\n" % self.path("ticks"))
-        p = subprocess.Popen([harness.DROVER, "-c", conf, "--once"],
+        p = subprocess.Popen([harness.DROVER, "-c", conf, "--once",
+                              "-s", self.path("drover.sock"),
+                              "--state-file", self.path("drover.state")],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
         try:

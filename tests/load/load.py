@@ -163,8 +163,9 @@ class Drover:
         self.out = open(self.logpath, "wb")
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [DROVER, "-c", self.conf, "-s", os.path.join(workdir, "sock")] +
-            list(args), stdin=subprocess.DEVNULL, stdout=self.out,
+            [DROVER, "-c", self.conf, "-s", os.path.join(workdir, "sock"),
+             "--state-file", os.path.join(workdir, "state")] + list(args),
+            stdin=subprocess.DEVNULL, stdout=self.out,
             stderr=subprocess.STDOUT, env=env, close_fds=True)
         self.pid = self.proc.pid
         self.log = Log(self.logpath)

@@ -530,7 +530,7 @@ END_TEST
 START_TEST(test_ignored_sections)
 {
 	LOAD_OK("[unix_http_server]\nfile = /tmp/s.sock\nchmod = 0700\n"
-	    "[inet_http_server]\nport = :9001\n"
+	    "[inet_http_server]\nport = 127.0.0.1:9001\n"
 	    "[supervisorctl]\nserverurl = unix:///tmp/s.sock\n"
 	    "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
 	    "supervisor.rpcinterface:make_main_rpcinterface\n"
@@ -538,25 +538,53 @@ START_TEST(test_ignored_sections)
 	    "[eventlistener:el]\ncommand = /bin/el\nevents = PROCESS_STATE\n"
 	    "[fcgi-program:f]\ncommand = /bin/f\nsocket = tcp://x:1\n"
 	    "[program:p]\ncommand = /bin/true\n");
-	WARNING_IS(M(1, "[unix_http_server] is not used by drover (drover's "
-	    "control socket is [drover] socket)"));
-	WARNING_IS(M(4, "[inet_http_server] is not used by drover (drover has "
-	    "no HTTP server)"));
 	WARNING_IS(M(6, "[supervisorctl] is not used by drover (use "
 	    "droverctl)"));
 	WARNING_IS(M(8, "[rpcinterface:supervisor] is not used by drover "
-	    "(drover has no XML-RPC interface)"));
+	    "(drover's XML-RPC interface is built in)"));
 	WARNING_IS(M(10, "[ctlplugin:x] is not used by drover (drover has no "
 	    "supervisorctl plugins)"));
 	WARNING_IS(M(15, "[fcgi-program:f] is not used by drover (FastCGI "
 	    "programs are not supported); its jobs will not be started"));
-	NWARNINGS(6);		/* [eventlistener:el] runs: it is a job */
+	NWARNINGS(4);		/* [eventlistener:el] runs: it is a job */
 	ck_assert_int_eq(conf->njobs, 2);
+	ck_assert(conf->http_unix.on);
+	ck_assert_str_eq(conf->http_unix.path, "/tmp/s.sock");
+	ck_assert_int_eq(conf->http_unix.mode, 0700);
+	ck_assert_str_eq(conf->http_inet.host, "127.0.0.1");
+	ck_assert_int_eq(conf->http_inet.port, 9001);
 }
 END_TEST
 
 /* result_handler: the default, a Python one (warned, every RESULT taken
  * as OK), and a value that is not MODULE:FUNCTION. */
+/* [unix_http_server] without file= is not served (a conf.d fragment);
+ * [inet_http_server] off loopback without a password is refused. */
+START_TEST(test_http_sections)
+{
+	LOAD_OK("[unix_http_server]\nchmod = 0770\n[program:a]\n"
+	    "command = /bin/a\n");
+	WARNING_IS(M(1, "[unix_http_server] has no file = (a socket path): "
+	    "not served"));
+	ck_assert(!conf->http_unix.on);
+	LOAD_BAD("[inet_http_server]\nport = 0.0.0.0:9001\n");
+	ERROR_IS(M(2, "[inet_http_server] port = 0.0.0.0:9001 is not a "
+	    "loopback address: set username and password (or listen on "
+	    "127.0.0.1)"));
+	LOAD_OK("[inet_http_server]\nport = 0.0.0.0:9001\nusername = u\n"
+	    "password = {SHA}0123456789abcdef0123456789abcdef01234567\n");
+	ck_assert_str_eq(conf->http_inet.host, "0.0.0.0");
+	ck_assert_int_eq(conf->http_inet.port, 9001);
+	LOAD_BAD("[drover]\nhttp_listen = 10.0.0.1:80\n");
+	ERROR_IS(M(2, "http_listen = 10.0.0.1:80 is not a loopback address: "
+	    "set http_username and http_password (or listen on 127.0.0.1)"));
+	LOAD_OK("[drover]\nhttp_socket = /tmp/x.sock\nhttp_socket_mode = "
+	    "0770\n[unix_http_server]\nfile = /tmp/y.sock\n");
+	ck_assert_str_eq(conf->http_unix.path, "/tmp/x.sock");
+	ck_assert_int_eq(conf->http_unix.mode, 0770);
+}
+END_TEST
+
 START_TEST(test_result_handler)
 {
 	LOAD_OK("[eventlistener:d]\ncommand = /bin/el\nevents = EVENT\n"
@@ -630,11 +658,44 @@ START_TEST(test_unknown_keys)
 	WARNING_IS(M(2, "unknown key 'comand' in [program:a] (ignored); did "
 	    "you mean 'command'?"));
 	ck_assert(J("a")->stdout_events);	/* a key now: PROCESS_LOG */
-	WARNING_IS(M(5, "stdout_capture_maxbytes: capture mode is not "
-	    "supported; ignored"));
+	/* a key now: capture mode (PROCESS_COMMUNICATION) */
+	ck_assert_uint_eq(J("a")->capture_max[0], 1024 * 1024);
 	WARNING_IS(M(6, "stdout_syslog: use stdout_logfile = syslog (or "
 	    "stdout = journal); ignored"));
-	WARNING_IS(M(7, "serverurl: drover has no XML-RPC server; ignored"));
+	WARNING_IS(M(7, "serverurl: drover sets SUPERVISOR_SERVER_URL to its "
+	    "own [unix_http_server] or [inet_http_server]; ignored"));
+}
+END_TEST
+
+START_TEST(test_capture_maxbytes)
+{
+	LOAD_OK("[service:a]\ncommand = /bin/true\n"
+	    "stderr_capture_maxbytes = 64KB\n");
+	ck_assert_uint_eq(J("a")->capture_max[0], 0);
+	ck_assert_uint_eq(J("a")->capture_max[1], 64 * 1024);
+	LOAD_BAD("[service:a]\ncommand = /bin/true\n"
+	    "stdout_capture_maxbytes = lots\n");
+	ERROR_IS(M(3, "stdout_capture_maxbytes: invalid value 'lots' "
+	    "(expected a size like 1MB (at most 1GB), or 0)"));
+}
+END_TEST
+
+START_TEST(test_hooks)
+{
+	LOAD_OK("[service:w]\ncommand = /bin/true\nnumprocs = 2\n"
+	    "on_fatal = /bin/echo %(program_name)s %(process_num)d\n"
+	    "hook_timeout = 5s\npriority = 7\n");
+	ck_assert_str_eq(J("w")->hooks[HOOK_FATAL], "w.on_fatal");
+	ck_assert_ptr_null(J("w")->hooks[HOOK_EXIT]);
+	ck_assert_int_eq(J("w.on_fatal")->kind, JOB_TASK);
+	ck_assert(!J("w.on_fatal")->autostart);
+	ck_assert_int_eq(J("w.on_fatal")->timeout, 5000);
+	ck_assert_int_eq(J("w.on_fatal")->priority, 7);
+	ck_assert_str_eq(J("w.on_fatal")->hook_of, "w");
+	ck_assert_int_eq(J("w.on_fatal")->nprocs, 2);
+	ck_assert_str_eq(J("w.on_fatal")->procs[1].name, "w_1.on_fatal");
+	argv_is(J("w.on_fatal")->procs[1].argv, "/bin/echo", "w", "1", NULL);
+	ck_assert_ptr_null(J("w.on_fatal")->hooks[HOOK_FATAL]);
 }
 END_TEST
 
@@ -1616,12 +1677,15 @@ config_suite(void)
 	tcase_add_test(tc, test_duplicate_sections);
 	tcase_add_test(tc, test_ignored_sections);
 	tcase_add_test(tc, test_result_handler);
+	tcase_add_test(tc, test_http_sections);
 	tcase_add_test(tc, test_supervisord_section);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keys");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_unknown_keys);
+	tcase_add_test(tc, test_capture_maxbytes);
+	tcase_add_test(tc, test_hooks);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_wrong_kind_keys);
 	tcase_add_test(tc, test_service_defaults);

@@ -62,6 +62,10 @@ check_request(const struct ctl_request *r)
 		    r->cr_signal <= 64);
 	else
 		CHECK(r->cr_signal == 0);
+	CHECK(r->cr_lines < 0 || r->cr_from < 0);
+	CHECK(r->cr_max >= 1 && r->cr_max <= CTL_TAIL_CHUNK);
+	if (r->cr_stderr)
+		CHECK(r->cr_which == CTL_TAIL && r->cr_nargs == 2);
 }
 
 /* r as a client would send it: the same request must come back. */
@@ -82,6 +86,14 @@ check_roundtrip(const struct ctl_request *r)
 	CHECK(o != NULL);
 	if (r->cr_id != NULL)
 		CHECK(json_object_set(o, "id", r->cr_id) == 0);
+	if (r->cr_lines >= 0)
+		CHECK(json_object_set_new(o, "lines",
+		    json_integer(r->cr_lines)) == 0);
+	if (r->cr_from >= 0)
+		CHECK(json_object_set_new(o, "from",
+		    json_integer(r->cr_from)) == 0);
+	CHECK(json_object_set_new(o, "max", json_integer((json_int_t)
+	    r->cr_max)) == 0);
 	CHECK((line = json_dumps(o, JSON_COMPACT)) != NULL);
 	CHECK(ctl_request_decode(line, strlen(line), &r2) == CTL_DEC_OK);
 	CHECK(r2.cr_which == r->cr_which && r2.cr_nargs == r->cr_nargs);
@@ -89,6 +101,8 @@ check_roundtrip(const struct ctl_request *r)
 	for (i = 0; i < r->cr_nargs; i++)
 		CHECK(strcmp(r2.cr_args[i], r->cr_args[i]) == 0);
 	CHECK(r2.cr_wait == r->cr_wait && r2.cr_signal == r->cr_signal);
+	CHECK(r2.cr_lines == r->cr_lines && r2.cr_from == r->cr_from &&
+	    r2.cr_max == r->cr_max && r2.cr_stderr == r->cr_stderr);
 	CHECK((r->cr_id == NULL) == (r2.cr_id == NULL));
 	if (r->cr_id != NULL)
 		CHECK(json_equal(r->cr_id, r2.cr_id));
@@ -101,6 +115,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ctl_request	r;
+	json_t			*j;
+	size_t			 cut;
+
+	/* tail's data: any bytes make a string of the same length */
+	CHECK((j = ctl_json_bytes((const char *)data, size)) != NULL);
+	CHECK(json_string_length(j) == size);
+	json_decref(j);
+	cut = ctl_utf8_cut((const char *)data, size);
+	CHECK(cut <= size && (size == 0 || cut > 0) && size - cut <= 3);
 
 	switch (ctl_request_decode((const char *)data, size, &r)) {
 	case CTL_DEC_BLANK:

@@ -8,9 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-$(mktemp -d /tmp/drover-fuzz.XXXXXX)}
 CC=${CC_FUZZ:-clang}
 FLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/src -I$top/src/util -I$top/src/config -I$top/src/core -I$top/src/proc -I$top/src/ctl"
-LIBS="$(pkg-config --cflags --libs libsystemd inih)"
+LIBS="$(pkg-config --cflags --libs libsystemd inih libevent)"
 u=$top/src/util
-common="$top/src/ctl/evlisten_proto.c $u/value.c $u/value_interp.c $u/strv.c $u/xmalloc.c $u/log.c $u/calendar.c"
+common="$top/src/ctl/evlisten_proto.c $u/value.c $u/value_interp.c $u/strv.c $u/xmalloc.c $u/log.c $top/src/proc/outring.c $u/calendar.c"
 cdir=$top/src/config
 config="$cdir/config.c $cdir/config_util.c $cdir/config_sect.c $cdir/config_read.c $cdir/config_keys.c $cdir/config_job.c $cdir/validate.c $top/src/util/names.c"
 JANSSON="$(pkg-config --cflags --libs jansson)"

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "outring.h"
 
 struct bus;
 struct capture;
@@ -33,6 +34,7 @@ struct history;
 struct metrics;
 struct event;
 struct event_base;
+struct evbuffer;
 
 enum jstate {
 	JS_STOPPED, JS_QUEUED, JS_STARTING, JS_RUNNING, JS_BACKOFF,
@@ -101,6 +103,9 @@ struct outstream {
 	size_t		 partlen;
 	struct capture	*cap;		/* *_capture_maxbytes, or NULL */
 	struct filesink	*sink;		/* SINK_FILE */
+	int		 jfd;		/* journal stream we forward to, or -1 */
+	struct evbuffer	*jpend;		/* bytes journald did not take yet */
+	struct event	*jev;		/* EV_WRITE on jfd while jpend holds */
 };
 
 struct filesink {
@@ -199,6 +204,8 @@ struct instance {
 	int64_t		 run_start_wall;
 	int64_t		 main_exit;	/* monotonic, 0 = still running */
 	struct outstream out, err;
+	/* the recent bytes of stdout and stderr, kept across runs (tail) */
+	struct outring	 oring[2];
 	int		 lst_fd;	/* listener: write end of its stdin, or -1 */
 	int		 stdin_fd;	/* stdin = pipe: its write end, or -1 */
 	char	       **run_env;	/* hook.c: the event, for the next run */
@@ -429,6 +436,8 @@ int	 instance_stdin_write(struct instance *, const char *, size_t);
 void	 output_init(struct drover *);
 void	 output_reopen(struct drover *);
 void	 output_fini(struct drover *);
+void	 output_instance_free(struct instance *);	/* its rings */
+/* instance_output_*(): outring.h */
 
 /* reap.c */
 void	 reap_all(struct drover *);

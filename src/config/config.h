@@ -111,6 +111,7 @@ struct job_config {
 	char	       **events;	/* its event type names */
 	int		 buffer_size;	/* events queued per pool */
 	bool		 result_any;	/* a Python result_handler: no FAIL */
+	uint64_t	 tail_buffer;	/* bytes of each stream kept for tail */
 };
 
 struct group_config {

@@ -33,6 +33,8 @@
 
 #define DEFAULT_MAXBYTES	(50 * 1024 * 1024)
 #define DEFAULT_BACKUPS		10
+#define DEFAULT_TAIL_BUFFER	(64 * 1024)
+#define MAX_TAIL_BUFFER		(64 * 1024 * 1024)
 
 enum inst {
 	I_COMMAND, I_PROCESS_NAME, I_DIRECTORY, I_ENVIRONMENT,
@@ -425,6 +427,19 @@ set_maxbytes(struct jobbuild *b, const struct rkey *k, const char *v,
 	return 0;
 }
 
+/* tail_buffer: what each stream keeps for tail, in memory. */
+static int
+set_tail_buffer(struct jobbuild *b, const struct rkey *k, const char *v,
+    size_t off)
+{
+	uint64_t	n;
+
+	if (value_size(v, &n) != 0 || n > MAX_TAIL_BUFFER)
+		return bad(b, k, v, "a size like 64KB, at most 64MB, or 0");
+	b->job->tail_buffer = n;
+	return 0;
+}
+
 static int
 set_backups(struct jobbuild *b, const struct rkey *k, const char *v,
     size_t stream)
@@ -570,6 +585,7 @@ static const struct jobkey jobkeys[] = {
 	{ "redirect_stderr", IN_JOBS, set_redirect, 0, NULL },
 	{ "stdout_logfile_maxbytes", IN_JOBS, set_maxbytes, 0, NULL },
 	{ "stderr_logfile_maxbytes", IN_JOBS, set_maxbytes, 1, NULL },
+	{ "tail_buffer", IN_JOBS, set_tail_buffer, 0, NULL },
 	{ "stdout_logfile_backups", IN_JOBS, set_backups, 0, NULL },
 	{ "stderr_logfile_backups", IN_JOBS, set_backups, 1, NULL },
 	{ "limit_nofile", IN_JOBS, set_rlimit, OFF(limit_nofile), NULL },
@@ -700,6 +716,7 @@ job_defaults(struct jobbuild *b, enum sect_type st)
 	b->numprocs = 1;
 	b->maxbytes[0] = b->maxbytes[1] = DEFAULT_MAXBYTES;
 	b->backups[0] = b->backups[1] = DEFAULT_BACKUPS;
+	job->tail_buffer = DEFAULT_TAIL_BUFFER;
 	b->stopasgroup = b->killasgroup = -1;
 }
 

@@ -345,6 +345,7 @@ instance_free(struct instance *in)
 		event_free(in->ev_timer);
 	strv_free(in->run_env);
 	cgroup_remove(in);
+	output_instance_free(in);
 	free(in);
 }
 

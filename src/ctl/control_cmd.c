@@ -58,6 +58,9 @@ static json_t	*cmd_shutdown(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_version(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_history(struct ctl_conn *, struct ctl_request *);
 static json_t	*cmd_metrics(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_tail(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_maintail(struct ctl_conn *, struct ctl_request *);
+static json_t	*cmd_clear(struct ctl_conn *, struct ctl_request *);
 
 static const struct command commands[CTL__MAX] = {
 	[CTL_STATUS] = { true, true, cmd_status },
@@ -71,6 +74,9 @@ static const struct command commands[CTL__MAX] = {
 	[CTL_VERSION] = { true, true, cmd_version },
 	[CTL_HISTORY] = { true, true, cmd_history },
 	[CTL_METRICS] = { true, true, cmd_metrics },
+	[CTL_TAIL] = { true, true, cmd_tail },
+	[CTL_MAINTAIL] = { true, true, cmd_maintail },
+	[CTL_CLEAR] = { true, false, cmd_clear },
 };
 
 static const char *const sd_phase_names[] = {
@@ -899,6 +905,117 @@ cmd_metrics(struct ctl_conn *cc, struct ctl_request *r)
 	jset(o, "text", json_stringn((const char *)evbuffer_pullup(b, -1),
 	    evbuffer_get_length(b)));
 	evbuffer_free(b);
+	return o;
+}
+
+/* --- tail ----------------------------------------------------------------- */
+
+/*
+ * What a ring holds from where the request says: the last "lines" lines
+ * (10 if neither is given), or "from" an offset of an earlier reply.  A
+ * follower (droverctl tail -f) asks again with "next"; the daemon keeps
+ * nothing for it, so a follower costs nothing between its requests and
+ * nothing once it is gone (its requests are queries: logged at debug).  "from" above the asked offset means bytes
+ * were overwritten meanwhile; "end" below it means the ring was cleared.
+ */
+static json_t *
+tail_reply(struct ctl_request *r, const struct outring *ring)
+{
+	struct evbuffer	*b = evbuffer_new();
+	uint64_t	 start = outring_start(ring), end = outring_end(ring);
+	uint64_t	 from;
+	size_t		 n;
+	const char	*p;
+	json_t		*o;
+
+	if (b == NULL)
+		fatalx("control: out of memory");
+	if (r->cr_from >= 0)
+		from = (uint64_t)r->cr_from;
+	else
+		from = outring_tail_lines(ring, (size_t)(r->cr_lines >= 0 ?
+		    r->cr_lines : 10));
+	if (from < start)
+		from = start;
+	if (from > end)
+		from = end;
+	n = outring_read(ring, from, r->cr_max, b);
+	p = n > 0 ? (const char *)evbuffer_pullup(b, -1) : "";
+	if (from + n < end)
+		n = ctl_utf8_cut(p, n);
+	o = ctl_reply_new(r, true);
+	jset(o, "data", ctl_json_bytes(p, n));
+	jset(o, "from", json_integer((json_int_t)from));
+	jset(o, "next", json_integer((json_int_t)(from + n)));
+	jset(o, "start", json_integer((json_int_t)start));
+	jset(o, "end", json_integer((json_int_t)end));
+	evbuffer_free(b);
+	return o;
+}
+
+/* tail NAME [stdout|stderr]: one instance's ring. */
+static json_t *
+cmd_tail(struct ctl_conn *cc, struct ctl_request *r)
+{
+	struct drover	*d = cc->cc_ctl->c_d;
+	struct ivec	 v = { NULL, 0 };
+	struct instance	*in;
+	json_t		*o;
+
+	if (!resolve_one(d, r->cr_args[0], &v)) {
+		free(v.v);
+		return unknown_name(cc, r, r->cr_args[0]);
+	}
+	if (v.n != 1) {
+		o = v.n == 0 ? reply_fail(cc, r, CTL_E_UNKNOWN_JOB, "'%s' "
+		    "names no instance", r->cr_args[0]) : reply_fail(cc, r,
+		    CTL_E_BAD_REQUEST, "'%s' names %zu instances: tail one "
+		    "of them, e.g. '%s'", r->cr_args[0], v.n, v.v[0]->name);
+		free(v.v);
+		return o;
+	}
+	in = v.v[0];
+	free(v.v);
+	o = tail_reply(r, instance_output_ring(in, r->cr_stderr));
+	jset(o, "name", jstr(in->name));
+	jset(o, "stream", jstr(r->cr_stderr ? "stderr" : "stdout"));
+	jset(o, "tail_buffer", json_integer((json_int_t)
+	    in->job->cfg->tail_buffer));
+	return o;
+}
+
+/* maintail: drover's own log (log.c keeps its last 64 KiB). */
+static json_t *
+cmd_maintail(struct ctl_conn *cc, struct ctl_request *r)
+{
+	return tail_reply(r, log_ring());
+}
+
+/* clear NAME...: forget what the instances kept (both streams). */
+static json_t *
+cmd_clear(struct ctl_conn *cc, struct ctl_request *r)
+{
+	struct drover	*d = cc->cc_ctl->c_d;
+	struct ivec	 v = { NULL, 0 };
+	json_t		*o;
+	char		 done[400] = "cleared ";
+	size_t		 i, len;
+
+	if ((o = resolve(cc, r, 0, r->cr_nargs, &v)) != NULL) {
+		free(v.v);
+		return o;
+	}
+	for (i = 0; i < v.n; i++) {
+		instance_output_clear(v.v[i]);
+		len = strlen(done);
+		if (len + 8 < sizeof(done))
+			snprintf(done + len, sizeof(done) - len, "%s%s",
+			    i > 0 ? ", " : "", v.v[i]->name);
+	}
+	o = ctl_reply_new(r, true);
+	jset(o, "message", jstr(v.n == 0 ? "nothing to clear" : done));
+	jset(o, "instances", instances_json(d, &v));
+	free(v.v);
 	return o;
 }
 

@@ -9,6 +9,7 @@
  * control_cmd.c alike.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@ static const struct {
 	[CTL_RELOAD] = { "reload", 0, 0, "reload" },
 	[CTL_SHUTDOWN] = { "shutdown", 0, 0, "shutdown" },
 	[CTL_VERSION] = { "version", 0, 0, "version" },
+	[CTL_TAIL] = { "tail", 1, 2, "tail NAME [stdout|stderr]" },
+	[CTL_MAINTAIL] = { "maintail", 0, 0, "maintail" },
+	[CTL_CLEAR] = { "clear", 1, -1, "clear NAME..." },
 	[CTL_HISTORY] = { "history", 1, -1, "history NAME..." },
 	[CTL_METRICS] = { "metrics", 0, 0, "metrics" },
 };
@@ -48,6 +52,42 @@ decode_error(struct ctl_request *r, const char *fmt, ...)
 	va_end(ap);
 	r->cr_error = CTL_E_BAD_REQUEST;
 	return CTL_DEC_ERROR;
+}
+
+/* A member that is an integer in [min, max], or absent (*out = -1). */
+static bool
+member_int(json_t *req, const char *key, int64_t min, int64_t max,
+    int64_t *out)
+{
+	json_t	*v = json_object_get(req, key);
+
+	*out = -1;
+	if (v == NULL)
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
+/* tail's members: lines, from, max. */
+static const char *
+tail_members(struct ctl_request *r)
+{
+	json_t	*req = r->cr_json;
+	int64_t	 max;
+
+	if (!member_int(req, "lines", 0, CTL_TAIL_LINES, &r->cr_lines))
+		return "\"lines\" must be a number of lines from 0 to 1000000";
+	if (!member_int(req, "from", 0, INT64_MAX, &r->cr_from))
+		return "\"from\" must be an offset, 0 or more";
+	if (!member_int(req, "max", 1, CTL_TAIL_CHUNK, &max))
+		return "\"max\" must be a number of bytes from 1 to 65536";
+	if (r->cr_lines >= 0 && r->cr_from >= 0)
+		return "give \"lines\" or \"from\", not both";
+	r->cr_max = max > 0 ? (size_t)max : CTL_TAIL_CHUNK;
+	return NULL;
 }
 
 /* The members' types; the error text, or NULL. */
@@ -78,7 +118,7 @@ request_members(struct ctl_request *r)
 	if (wait != NULL && !json_is_boolean(wait))
 		return "\"wait\" must be true or false";
 	r->cr_wait = wait == NULL || json_is_true(wait);
-	return NULL;
+	return tail_members(r);
 }
 
 /* The command and its arguments. */
@@ -99,6 +139,13 @@ request_command(struct ctl_request *r)
 	if (r->cr_which == CTL_SIGNAL &&
 	    value_signal(r->cr_args[1], &r->cr_signal) == -1)
 		return decode_error(r, "unknown signal '%s'", r->cr_args[1]);
+	if (r->cr_which == CTL_TAIL && r->cr_nargs == 2) {
+		if (strcmp(r->cr_args[1], "stderr") != 0 &&
+		    strcmp(r->cr_args[1], "stdout") != 0)
+			return decode_error(r, "tail: '%s' is not stdout or "
+			    "stderr", r->cr_args[1]);
+		r->cr_stderr = strcmp(r->cr_args[1], "stderr") == 0;
+	}
 	return CTL_DEC_OK;
 }
 
@@ -115,6 +162,8 @@ ctl_request_decode(const char *line, size_t len, struct ctl_request *r)
 
 	memset(r, 0, sizeof(*r));
 	r->cr_wait = true;
+	r->cr_lines = r->cr_from = -1;
+	r->cr_max = CTL_TAIL_CHUNK;
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
 	    line[len - 1] == '\t'))
 		len--;
@@ -169,6 +218,82 @@ ctl_json_str(const char *s)
 	j = json_string(c);
 	free(c);
 	return j;
+}
+
+/* The length of the valid UTF-8 sequence at s (as jansson checks it:
+ * no overlong forms, no surrogates, at most U+10FFFF), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t	cp;
+	size_t		len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 ||
+	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+json_t *
+ctl_json_bytes(const char *s, size_t n)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	json_t			*j;
+	char			*c;
+	size_t			 i, len;
+
+	if (n == 0)
+		return json_string("");
+	if ((j = json_stringn(s, n)) != NULL)
+		return j;
+	c = xmalloc(n);
+	for (i = 0; i < n; i += len) {
+		if ((len = utf8_len(u + i, n - i)) == 0) {
+			c[i] = '?';
+			len = 1;
+		} else
+			memcpy(c + i, s + i, len);
+	}
+	j = json_stringn(c, n);
+	free(c);
+	return j;
+}
+
+size_t
+ctl_utf8_cut(const char *s, size_t n)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 k, need;
+
+	for (k = 1; k <= 3 && k < n; k++) {
+		if ((u[n - k] & 0xc0) == 0x80)
+			continue;		/* a continuation byte */
+		if (u[n - k] < 0xc0)
+			return n;
+		need = u[n - k] >= 0xf0 ? 4 : u[n - k] >= 0xe0 ? 3 : 2;
+		return need > k ? n - k : n;
+	}
+	return n;
 }
 
 /* The envelope of a reply: ok, and the request's cmd and id if known. */

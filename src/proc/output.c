@@ -8,6 +8,13 @@
  * Sinks are written synchronously: a slow sink slows the reading and the
  * job blocks on its own write, instead of drover buffering without bound.
  * `file:` keeps bytes as written and rotates regular files by size.
+ *
+ * Whatever the sink, the bytes read also go into the instance's ring of
+ * tail_buffer bytes per stream (outring.h), kept across runs, for tail.
+ * So that `journal` output is seen too, a journal stream gets a pipe when
+ * the ring is on and drover forwards the bytes to journald: a stream fd
+ * of journald's that is non-blocking, with its own back-pressure (the
+ * pipe is not read while journald has not taken the last chunk).
  */
 #include <sys/stat.h>
 
@@ -18,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <systemd/sd-journal.h>
 
@@ -37,6 +45,13 @@ static char	scratch[65536];
 static void	stream_read_cb(evutil_socket_t, short, void *);
 static void	stderr_writable_cb(evutil_socket_t, short, void *);
 
+/* A stream whose reading stderr's back-pressure does not pause. */
+static bool
+stream_own_sink(const struct outstream *os)
+{
+	return os->sink != NULL || os->jfd != -1;
+}
+
 /* Every log-sink stream of a running instance, watched or not. */
 static void
 log_streams_set(struct drover *d, bool watch)
@@ -49,7 +64,8 @@ log_streams_set(struct drover *d, bool watch)
 			for (k = 0; k < 2; k++) {
 				os = k == 0 ? &d->d_jobs[i]->inst[j]->out :
 				    &d->d_jobs[i]->inst[j]->err;
-				if (os->ev == NULL || os->sink != NULL)
+				if (os->ev == NULL || stream_own_sink(os) ||
+				    os->jpend != NULL)
 					continue;
 				if (watch)
 					event_add(os->ev, NULL);
@@ -380,6 +396,111 @@ deliver_log(struct outstream *os, const char *buf, size_t len)
 	}
 }
 
+/* journald took the pending bytes: read the pipe again. */
+static void
+journal_writable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outstream	*os = arg;
+
+	while (evbuffer_get_length(os->jpend) > 0)
+		if (evbuffer_write(os->jpend, fd) <= 0)
+			break;
+	if (evbuffer_get_length(os->jpend) > 0 && (errno == EAGAIN ||
+	    errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	evbuffer_free(os->jpend);	/* sent, or journald is gone */
+	os->jpend = NULL;
+	event_del(os->jev);
+	if (os->ev != NULL)
+		(void)event_add(os->ev, NULL);
+}
+
+/* journald is gone: the rest of this run goes to drover's log. */
+static void
+journal_lost(struct outstream *os)
+{
+	log_warn("%s: journal stream for %s", os->in->name, os->is_err ?
+	    "stderr" : "stdout");
+	if (os->jev != NULL)
+		event_free(os->jev);
+	os->jev = NULL;
+	close(os->jfd);
+	os->jfd = -1;
+}
+
+/* Forward a chunk to journald; what it cannot take now waits in jpend,
+ * and the pipe is not read until it has (the job blocks, as it would on
+ * a journal stream of its own). */
+static void
+journal_write(struct outstream *os, const char *buf, size_t len)
+{
+	struct instance	*in = os->in;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = send(os->jfd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		else {
+			journal_lost(os);
+			deliver_log(os, buf, len);
+			return;
+		}
+	}
+	if (len == 0)
+		return;
+	if (os->jev == NULL && (os->jev = event_new(in->d->d_base, os->jfd,
+	    EV_WRITE | EV_PERSIST, journal_writable_cb, os)) == NULL)
+		fatalx("%s: cannot watch the journal stream", in->name);
+	if (os->jpend == NULL)
+		os->jpend = evbuffer_new();
+	if (os->jpend == NULL || evbuffer_add(os->jpend, buf, len) == -1)
+		fatalx("%s: out of memory", in->name);
+	(void)event_add(os->jev, NULL);
+	if (os->ev != NULL)
+		event_del(os->ev);
+}
+
+/* Close the journal side: what journald has not taken is dropped. */
+static void
+journal_close(struct outstream *os)
+{
+	if (os->jpend != NULL) {
+		(void)evbuffer_write(os->jpend, os->jfd);
+		if (evbuffer_get_length(os->jpend) > 0)
+			log_warnx("%s: %zu bytes of %s not taken by the "
+			    "journal", os->in->name,
+			    evbuffer_get_length(os->jpend), os->is_err ?
+			    "stderr" : "stdout");
+		evbuffer_free(os->jpend);
+		os->jpend = NULL;
+	}
+	if (os->jev != NULL)
+		event_free(os->jev);
+	os->jev = NULL;
+	if (os->jfd != -1)
+		close(os->jfd);
+	os->jfd = -1;
+}
+
+/* Keep the bytes for tail (a listener's stdout is its protocol). */
+static void
+output_keep(struct outstream *os, const char *buf, size_t len)
+{
+	struct instance	*in = os->in;
+	struct outring	*r = &in->oring[os->is_err ? 1 : 0];
+
+	if (!os->is_err && in->job->cfg->listener)
+		return;
+	outring_set_cap(r, (size_t)in->job->cfg->tail_buffer);
+	outring_append(r, buf, len);
+}
+
 static void
 stream_close(struct outstream *os)
 {
@@ -407,6 +528,7 @@ stream_close(struct outstream *os)
 	}
 	close(os->fd);
 	os->fd = -1;
+	journal_close(os);
 	filesink_put(in->d, os->sink);
 	os->sink = NULL;
 }
@@ -424,6 +546,7 @@ stream_read_cb(evutil_socket_t fd, short what, void *arg)
 		n = read(fd, scratch, sizeof(scratch));
 		if (n > 0) {
 			total += (size_t)n;
+			output_keep(os, scratch, (size_t)n);
 			if (!os->is_err && in->job->cfg->listener &&
 			    in->d->d_evl_data != NULL)
 				in->d->d_evl_data(in, scratch, (size_t)n);
@@ -431,8 +554,12 @@ stream_read_cb(evutil_socket_t fd, short what, void *arg)
 				capture_feed(os->cap, scratch, (size_t)n);
 			else if (os->sink != NULL)
 				filesink_write(os->sink, scratch, (size_t)n);
+			else if (os->jfd != -1)
+				journal_write(os, scratch, (size_t)n);
 			else
 				deliver_log(os, scratch, (size_t)n);
+			if (os->jpend != NULL)
+				break;		/* journald is slow: wait */
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -447,7 +574,7 @@ stream_read_cb(evutil_socket_t fd, short what, void *arg)
 		instance_run_flag(in, os->is_err ? RUN_ERR_EOF : RUN_OUT_EOF);
 		return;
 	}
-	if (os->sink == NULL)
+	if (!stream_own_sink(os))
 		output_backpressure(in->d);
 	log_cb_end(t0, "output of", in->name);
 }
@@ -462,6 +589,7 @@ stream_open(struct instance *in, struct outstream *os, const struct sink *s,
 
 	os->in = in;
 	os->fd = -1;
+	os->jfd = -1;
 	os->is_err = stdfd == 2;
 	/* a listener's stdout is the protocol: a pipe whatever it names */
 	switch (stdfd == 1 && in->job->cfg->listener ? SINK_LOG : s->kind) {
@@ -476,8 +604,14 @@ stream_open(struct instance *in, struct outstream *os, const struct sink *s,
 		    LOG_INFO, 0);
 		if (fd >= 0) {
 			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-			*childfd = *closefd = fd;
-			return 0;
+			if (in->job->cfg->tail_buffer == 0 ||
+			    (stdfd == 1 && in->job->cfg->listener)) {
+				*childfd = *closefd = fd;
+				return 0;
+			}
+			(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+			os->jfd = fd;	/* through a pipe, for the ring */
+			break;
 		}
 		/* no journald here: fall back to drover's log */
 		break;
@@ -485,8 +619,12 @@ stream_open(struct instance *in, struct outstream *os, const struct sink *s,
 	case SINK_LOG:
 		break;
 	}
-	if (pipe2(p, O_CLOEXEC) == -1)
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		if (os->jfd != -1)
+			close(os->jfd);
+		os->jfd = -1;
 		return -1;
+	}
 	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 	os->fd = p[0];
 	*childfd = *closefd = p[1];
@@ -572,6 +710,7 @@ output_open(struct instance *in, int fds[3], int closefds[4])
 	if (pc->redirect_stderr) {
 		in->err.in = in;
 		in->err.fd = -1;
+		in->err.jfd = -1;
 		in->err.is_err = true;
 		fds[2] = fds[1];
 		return 0;
@@ -612,7 +751,7 @@ output_start(struct instance *in)
 		if (s[i]->ev == NULL)
 			fatalx("%s: cannot watch output", in->name);
 		/* while stderr is paused, a log-sink pipe waits its turn */
-		if ((!in->d->d_out_paused || s[i]->sink != NULL) &&
+		if ((!in->d->d_out_paused || stream_own_sink(s[i])) &&
 		    event_add(s[i]->ev, NULL) == -1)
 			fatalx("%s: cannot watch output", in->name);
 	}
@@ -636,4 +775,45 @@ output_force_close(struct instance *in)
 			stream_read_cb(s[i]->fd, EV_READ, s[i]);
 		stream_close(s[i]);
 	}
+}
+
+/* --- what tail reads (drover.h) ------------------------------------------ */
+
+const struct outring *
+instance_output_ring(const struct instance *in, bool is_err)
+{
+	return &in->oring[is_err ? 1 : 0];
+}
+
+uint64_t
+instance_output_end(const struct instance *in, bool is_err)
+{
+	return outring_end(instance_output_ring(in, is_err));
+}
+
+uint64_t
+instance_output_start(const struct instance *in, bool is_err)
+{
+	return outring_start(instance_output_ring(in, is_err));
+}
+
+size_t
+instance_output_read(const struct instance *in, bool is_err, uint64_t from,
+    size_t max, struct evbuffer *dst)
+{
+	return outring_read(instance_output_ring(in, is_err), from, max, dst);
+}
+
+void
+instance_output_clear(struct instance *in)
+{
+	outring_clear(&in->oring[0]);
+	outring_clear(&in->oring[1]);
+}
+
+/* The instance goes away (engine.c): so does what it kept. */
+void
+output_instance_free(struct instance *in)
+{
+	instance_output_clear(in);
 }

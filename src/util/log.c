@@ -6,6 +6,11 @@
  * records the priority.  Job output in `log` mode goes through
  * log_job_line(), which escapes control characters so a job cannot forge
  * drover's lines, or goes to journald as structured fields.
+ *
+ * drover's own lines are also kept, with a timestamp, in a ring of
+ * LOG_RING_SIZE bytes (outring.h) that `droverctl maintail` and
+ * supervisord's readLog read; job output is not (each instance keeps its
+ * own).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,7 +28,11 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "outring.h"
 
+#define LOG_RING_SIZE	(64 * 1024)
+
+static struct outring	ring = { .cap = LOG_RING_SIZE };
 static int	log_level = LOG_INFO;
 static bool	log_debugging;
 static bool	log_journal;
@@ -304,6 +313,59 @@ log_level_name(int level)
 	return level_names[level];
 }
 
+/* "2026-12-04 01:20:00,123 info: message\n" into the ring. */
+static void
+ring_add(int pri, const char *msg)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		line[4200], when[32];
+	int		n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (localtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(when, sizeof(when), "%lld", (long long)ts.tv_sec);
+	n = snprintf(line, sizeof(line), "%s,%03ld %s: %s\n", when,
+	    ts.tv_nsec / 1000000, log_level_name(pri), msg);
+	if (n >= (int)sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	if (n > 0)
+		outring_append(&ring, line, (size_t)n);
+}
+
+const struct outring *
+log_ring(void)
+{
+	return &ring;
+}
+
+uint64_t
+log_ring_end(void)
+{
+	return outring_end(&ring);
+}
+
+uint64_t
+log_ring_start(void)
+{
+	return outring_start(&ring);
+}
+
+size_t
+log_ring_read(uint64_t from, size_t max, struct evbuffer *dst)
+{
+	return outring_read(&ring, from, max, dst);
+}
+
+void
+log_ring_clear(void)
+{
+	outring_clear(&ring);
+}
+
 void
 log_vmsg(int pri, const char *fmt, va_list ap)
 {
@@ -313,6 +375,7 @@ log_vmsg(int pri, const char *fmt, va_list ap)
 	if (pri > log_level)
 		goto out;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	ring_add(pri, buf);
 	if (log_journal)
 		n = snprintf(line, sizeof(line), "<%d>%s\n", pri, buf);
 	else

@@ -44,6 +44,7 @@ void	 log_job_line(const char *job, const char *instance, int num,
 void	 log_on_pending(void (*)(void *), void *);
 size_t	 log_flush(void);		/* returns what is still pending */
 void	 log_flush_blocking(void);	/* at exit: everything, waiting */
+/* log_ring_*(): drover's own recent lines, declared in outring.h */
 /* Escape control characters (not tab) of a job line; returns bytes written. */
 size_t	 log_escape(char *dst, size_t dstsz, const char *src, size_t len);
 

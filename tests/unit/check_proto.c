@@ -224,6 +224,80 @@ START_TEST(test_ctl_bad_commands)
 }
 END_TEST
 
+START_TEST(test_ctl_tail)
+{
+	struct ctl_request	 r;
+	json_t			*j;
+
+	ck_assert_int_eq(decode("{\"cmd\":\"tail\",\"args\":[\"web\"]}",
+	    &r), CTL_DEC_OK);
+	ck_assert_int_eq(r.cr_which, CTL_TAIL);
+	ck_assert(!r.cr_stderr);
+	ck_assert_int_eq(r.cr_lines, -1);
+	ck_assert_int_eq(r.cr_from, -1);
+	ck_assert_uint_eq(r.cr_max, CTL_TAIL_CHUNK);
+	ctl_request_free(&r);
+	ck_assert_int_eq(decode("{\"cmd\":\"tail\",\"args\":[\"web\","
+	    "\"stderr\"],\"from\":12345678901,\"max\":10}", &r),
+	    CTL_DEC_OK);
+	ck_assert(r.cr_stderr);
+	ck_assert_int_eq(r.cr_from, 12345678901LL);
+	ck_assert_uint_eq(r.cr_max, 10);
+	ctl_request_free(&r);
+	ck_assert_int_eq(decode("{\"cmd\":\"maintail\",\"lines\":0}",
+	    &r), CTL_DEC_OK);
+	ck_assert_int_eq(r.cr_which, CTL_MAINTAIL);
+	ck_assert_int_eq(r.cr_lines, 0);
+	ctl_request_free(&r);
+	ck_assert_int_eq(decode("{\"cmd\":\"clear\",\"args\":[\"a\","
+	    "\"b\"]}", &r), CTL_DEC_OK);
+	ck_assert_int_eq(r.cr_which, CTL_CLEAR);
+	ctl_request_free(&r);
+
+	assert_bad("{\"cmd\":\"tail\"}", "usage: tail NAME");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\",\"b\",\"c\"]}",
+	    "usage: tail");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\",\"stdin\"]}",
+	    "'stdin' is not stdout or stderr");
+	assert_bad("{\"cmd\":\"maintail\",\"args\":[\"a\"]}",
+	    "usage: maintail");
+	assert_bad("{\"cmd\":\"clear\"}", "usage: clear NAME...");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\"],\"lines\":-1}",
+	    "\"lines\" must be");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\"],\"lines\":1.5}",
+	    "\"lines\" must be");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\"],"
+	    "\"lines\":1000001}", "\"lines\" must be");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\"],\"from\":\"0\"}",
+	    "\"from\" must be");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\"],\"max\":65537}",
+	    "\"max\" must be");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\"],\"max\":0}",
+	    "\"max\" must be");
+	assert_bad("{\"cmd\":\"tail\",\"args\":[\"a\"],\"from\":1,"
+	    "\"lines\":1}", "not both");
+
+	/* output bytes as JSON: NULs kept, bad UTF-8 bytes become '?' */
+	j = ctl_json_bytes("a\0b", 3);
+	ck_assert_uint_eq(json_string_length(j), 3);
+	ck_assert(memcmp(json_string_value(j), "a\0b", 3) == 0);
+	json_decref(j);
+	j = ctl_json_bytes("\xc3\xa9-\xff-\xed\xa0\x80-\xc0\xaf", 11);
+	ck_assert_str_eq(json_string_value(j), "\xc3\xa9-?-??" "?-??");
+	json_decref(j);
+	j = ctl_json_bytes("", 0);
+	ck_assert_str_eq(json_string_value(j), "");
+	json_decref(j);
+	/* a chunk does not end inside a character */
+	ck_assert_uint_eq(ctl_utf8_cut("ab\xe2\x82", 4), 2);
+	ck_assert_uint_eq(ctl_utf8_cut("ab\xe2\x82\xac", 5), 5);
+	ck_assert_uint_eq(ctl_utf8_cut("ab\xc3", 3), 2);
+	ck_assert_uint_eq(ctl_utf8_cut("abc", 3), 3);
+	ck_assert_uint_eq(ctl_utf8_cut("\xf0\x9f", 2), 2);	/* never 0 */
+	ck_assert_uint_eq(ctl_utf8_cut("\xc3", 1), 1);
+}
+END_TEST
+
 /* --- notify datagrams ----------------------------------------------------- */
 
 static int
@@ -372,6 +446,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_ctl_bad_bytes_and_json);
 	tcase_add_test(tc, test_ctl_bad_members);
 	tcase_add_test(tc, test_ctl_bad_commands);
+	tcase_add_test(tc, test_ctl_tail);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("notify");

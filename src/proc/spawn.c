@@ -191,11 +191,11 @@ build_env(struct instance *in)
 		    in->name));
 		env_set_take(&envp, xprintf("SUPERVISOR_GROUP_NAME=%s",
 		    c->group != NULL ? c->group : c->name));
-		/* where supervisor.childutils reaches the XML-RPC API */
-		if (in->d->d_server_url != NULL)
-			env_set_take(&envp, xprintf("SUPERVISOR_SERVER_URL=%s",
-			    in->d->d_server_url));
 	}
+	/* where supervisor.childutils reaches the XML-RPC API: every job */
+	if (in->d->d_server_url != NULL)
+		env_set_take(&envp, xprintf("SUPERVISOR_SERVER_URL=%s",
+		    in->d->d_server_url));
 	return envp;
 }
 

@@ -37,6 +37,7 @@
 #define TAIL_POLL_MS	200
 #define TAIL_MAX_QUEUED	(256 * 1024)	/* unsent bytes before skipping */
 #define TAIL_MAX	32		/* followers at once */
+#define TAIL_IDLE_S	(7 * 24 * 3600)	/* no idle bound, in effect */
 
 struct follower {
 	struct web		*f_web;
@@ -170,6 +171,14 @@ follow(struct web *w, struct evhttp_request *req, const char *name,
 		return;
 	}
 	f->f_off = end > TAIL_HEAD ? end - TAIL_HEAD : 0;
+	/*
+	 * A follower is quiet while its job is: no idle bound (evhttp's
+	 * would close it after 30s).  One that stops reading skips ahead
+	 * (TAIL_MAX_QUEUED); one that goes away is seen at the next push.
+	 */
+	if (evhttp_request_get_connection(req) != NULL)
+		evhttp_connection_set_timeout(evhttp_request_get_connection(req),
+		    TAIL_IDLE_S);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain;charset=utf-8");
 	evhttp_send_reply_start(req, HTTP_OK, "OK");

@@ -12,7 +12,7 @@ LIBS="$(pkg-config --cflags --libs libsystemd inih libevent)"
 u=$top/src/util
 common="$top/src/ctl/evlisten_proto.c $u/value.c $u/value_interp.c $u/strv.c $u/xmalloc.c $u/log.c $top/src/proc/outring.c $u/calendar.c"
 cdir=$top/src/config
-config="$cdir/config.c $cdir/config_util.c $cdir/config_sect.c $cdir/config_read.c $cdir/config_keys.c $cdir/config_job.c $cdir/validate.c $top/src/util/names.c"
+config="$cdir/config.c $cdir/config_util.c $cdir/config_sect.c $cdir/config_read.c $cdir/config_keys.c $cdir/config_job.c $cdir/validate.c $cdir/config_http.c $cdir/config_hook.c $top/src/util/names.c"
 JANSSON="$(pkg-config --cflags --libs jansson)"
 
 build() {	# name sources...
@@ -53,5 +53,6 @@ build fuzz_rpc $all -DPACKAGE_VERSION='"fuzz"' \
     $(pkg-config --cflags --libs libevent jansson nettle) \
     -lxmlrpc_server -lxmlrpc -lxmlrpc_xmlparse -lxmlrpc_xmltok -lxmlrpc_util
 run fuzz_rpc
-build fuzz_capture "$top/src/proc/capture.c" $u/xmalloc.c $u/log.c
+build fuzz_capture "$top/src/proc/capture.c" $u/xmalloc.c $u/log.c \
+    "$top/src/proc/outring.c"
 run fuzz_capture

@@ -657,6 +657,8 @@ exit_code(json_t *reply)
 
 /* --- tail, maintail ------------------------------------------------------ */
 
+static void	watch_signals(void);
+
 struct tailopts {
 	bool		 follow;
 	long		 lines;
@@ -797,7 +799,9 @@ tail_loop(int fd, const char *cmd, const struct tailopts *t, bool json)
 	long long	 asked = -1, from = 0, next = 0, end = 0, stop = -1;
 	int		 rc;
 
-	for (;;) {
+	if (t->follow)
+		watch_signals();	/* SIGINT ends it: close, exit 0 */
+	while (!watch_stop) {
 		req = tail_request(cmd, t, asked);
 		line = send_all(fd, req) ? read_line(fd, REPLY_TIMEOUT_MS) :
 		    NULL;
@@ -830,6 +834,7 @@ tail_loop(int fd, const char *cmd, const struct tailopts *t, bool json)
 			return EX_FAILED;
 		}
 	}
+	return 0;
 }
 
 static int

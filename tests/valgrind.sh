@@ -102,16 +102,17 @@ for t in "$build"/tests/unit/check_*; do
 done
 
 # droverctl's queries, each under valgrind too (drover answers them under
-# its own): the status table, a history, the metrics
+# its own): the status table, a history, the metrics, tail
 ctl_queries() {
 	ctl=$build/droverctl
 	[ -x "$ctl" ] || return 0
-	for q in "status" "history task" "metrics" "status --watch 0.2"; do
+	for q in "status" "history task" "metrics" "status --watch 0.2" \
+	    "tail -n 5 extra" "maintail" "tail -f extra" "clear all"; do
 		# shellcheck disable=SC2086
 		timeout -s INT 1 $VG --log-file="$work/ctl.vg" "$ctl" \
 		    -s "$work/drover.sock" $q >"$work/ctl.out" 2>&1
 		rc=$?
-		[ "$rc" -eq 124 ] && rc=0	# --watch: ended by SIGINT
+		[ "$rc" -eq 124 ] && rc=0	# --watch, -f: ended by SIGINT
 		report "$work/ctl.vg" "droverctl $q" $rc
 	done
 }

@@ -946,7 +946,7 @@ tail_reply(struct ctl_request *r, const struct outring *ring)
 	o = ctl_reply_new(r, true);
 	jset(o, "data", ctl_json_bytes(p, n));
 	jset(o, "from", json_integer((json_int_t)from));
-	jset(o, "next", json_integer((json_int_t)(from + n)));
+	jset(o, "next", json_integer((json_int_t)from + (json_int_t)n));
 	jset(o, "start", json_integer((json_int_t)start));
 	jset(o, "end", json_integer((json_int_t)end));
 	evbuffer_free(b);

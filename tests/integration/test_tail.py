@@ -143,6 +143,7 @@ class TailTest(harness.DroverTest):
             f.wait(10 * SCALE)
             f.stdout.close()
             f.stderr.close()
+        self.assertEqual(f.returncode, 0)     # SIGINT ends it cleanly
         # drover is still answering: the follower left nothing behind
         self.assertEqual(self.ctl(d, "status").returncode, 0)
         self.assertEqual(self.tail(d, "-n", "1", "talk"), "later\n")

@@ -7,6 +7,7 @@
  *	/RPC2			supervisord's XML-RPC API (rpc.c)
  *	/logtail/NAME[/stdout|/stderr]	a process's output, followed
  *	/mainlogtail		drover's own log, followed
+ *	/metrics		Prometheus metrics (metrics.c), GET and HEAD
  *
  * A follower (supervisorctl tail -f) gets the last 1 KiB, then what comes,
  * as one chunked response.  Followers are polled on one timer that runs
@@ -28,6 +29,7 @@
 #include "drover.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "outring.h"
 #include "rpc.h"
 #include "web.h"
@@ -222,6 +224,43 @@ mainlogtail_cb(struct evhttp_request *req, void *arg)
 	follow(arg, req, NULL, false);
 }
 
+/* --- metrics ------------------------------------------------------------------ */
+
+/* GET /metrics (and HEAD, which evhttp answers without the body) */
+static void
+metrics_cb(struct evhttp_request *req, void *arg)
+{
+	struct web		*w = arg;
+	struct evkeyvalq	*oh = evhttp_request_get_output_headers(req);
+	const char		*path = evhttp_uri_get_path(
+				    evhttp_request_get_evhttp_uri(req));
+	struct evbuffer		*b;
+
+	if (strcmp(path, "/metrics") != 0) {
+		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		/* not evhttp_send_error(): it drops the headers */
+		if ((b = evbuffer_new()) == NULL)
+			fatalx("out of memory");
+		evbuffer_add_printf(b, "405 Method Not Allowed\n");
+		evhttp_add_header(oh, "Allow", "GET, HEAD");
+		evhttp_add_header(oh, "Content-Type", "text/plain");
+		evhttp_send_reply(req, HTTP_BADMETHOD, "Method Not Allowed", b);
+		evbuffer_free(b);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("out of memory");
+	metrics_render(w->w_d, b);
+	evhttp_add_header(oh, "Content-Type", METRICS_CONTENT_TYPE);
+	evhttp_add_header(oh, "Cache-Control", "no-store");
+	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
 /* --- servers ------------------------------------------------------------------ */
 
 static void
@@ -248,6 +287,7 @@ add_routes(struct web *w, struct http_server *srv)
 	http_route(srv, "/RPC2", 0, rpc_serve, w->w_rpc);
 	http_route(srv, "/logtail/", 0, logtail_cb, w);
 	http_route(srv, "/mainlogtail", 0, mainlogtail_cb, w);
+	http_route(srv, "/metrics", 0, metrics_cb, w);
 }
 
 /* Serve the configured sections; -1 (logged) if one cannot listen. */

@@ -8,6 +8,7 @@
  *	/logtail/NAME[/stdout|/stderr]	a process's output, followed
  *	/mainlogtail		drover's own log, followed
  *	/metrics		Prometheus metrics (metrics.c), GET and HEAD
+ *	/, /api/		the status page and its JSON (page.c)
  *
  * A follower (supervisorctl tail -f) gets the last 1 KiB, then what comes,
  * as one chunked response.  Followers are polled on one timer that runs
@@ -31,6 +32,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "outring.h"
+#include "page.h"
 #include "rpc.h"
 #include "web.h"
 #include "xmalloc.h"
@@ -52,6 +54,7 @@ struct follower {
 struct web {
 	struct drover		*w_d;
 	struct rpc		*w_rpc;
+	struct page		*w_page;	/* the status page, its token */
 	struct http_server	*w_srv[2];	/* unix, inet */
 	struct event		*w_poll;
 	TAILQ_HEAD(, follower)	 w_followers;
@@ -288,6 +291,7 @@ add_routes(struct web *w, struct http_server *srv)
 	http_route(srv, "/logtail/", 0, logtail_cb, w);
 	http_route(srv, "/mainlogtail", 0, mainlogtail_cb, w);
 	http_route(srv, "/metrics", 0, metrics_cb, w);
+	page_routes(w->w_page, srv);	/* /, /api/ */
 }
 
 /* Serve the configured sections; -1 (logged) if one cannot listen. */
@@ -307,6 +311,7 @@ web_init(struct drover *d)
 	w->w_d = d;
 	TAILQ_INIT(&w->w_followers);
 	w->w_rpc = rpc_new(d);
+	w->w_page = page_new(d);
 	if ((w->w_poll = event_new(d->d_base, -1, EV_PERSIST, poll_cb, w)) ==
 	    NULL)
 		fatalx("out of memory");
@@ -361,6 +366,7 @@ web_fini(struct drover *d)
 	while ((f = TAILQ_FIRST(&w->w_followers)) != NULL)
 		follower_end(f);
 	rpc_free(w->w_rpc);
+	page_free(w->w_page);
 	for (i = 0; i < 2; i++)
 		http_free(w->w_srv[i]);
 	event_free(w->w_poll);

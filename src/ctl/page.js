@@ -99,6 +99,7 @@
 		c.spark.setAttribute("class", "spark");
 		c.spark.setAttribute("viewBox", "0 0 200 28");
 		c.spark.setAttribute("preserveAspectRatio", "none");
+		c.sparkNote = el("div", "spark-note", "no runs yet");
 		const acts = el("div", "actions");
 		c.btn = {};
 		for (const a of ["start", "stop", "restart"]) {
@@ -131,7 +132,7 @@
 		}
 		c.pre = el("pre", "out");
 		c.tail.append(tabs, c.pre);
-		c.root.append(top, facts, c.spark, acts, c.tail);
+		c.root.append(top, facts, c.spark, c.sparkNote, acts, c.tail);
 		return c;
 	}
 
@@ -178,14 +179,11 @@
 		while (svg.firstChild)
 			svg.firstChild.remove();
 		const had = runs.filter((r) => r.duration_ms !== null);
-		if (had.length === 0) {
-			const t = document.createElementNS(SVG, "text");
-			t.setAttribute("x", "0");
-			t.setAttribute("y", "18");
-			t.textContent = "no runs yet";
-			svg.append(t);
+		svg.toggleAttribute("hidden", had.length === 0);
+		c.sparkNote.hidden = had.length !== 0;
+		if (had.length === 0)
 			return;
-		}
+		/* one slot per run kept (at least 10), the longest run full */
 		const max = Math.max(1, ...had.map((r) => r.duration_ms));
 		const w = 200 / Math.max(runs.length, 10);
 		runs.forEach((r, i) => {

@@ -5,12 +5,13 @@
  * which carry the page's CSRF token).
  *
  *	pg = page_new(d);		at start-up: the token
- *	page_routes(pg, srv);		on each HTTP server
+ *	page_routes(pg, srv, has_auth);	on each HTTP server (two at most)
  *	page_free(pg);
  */
 #ifndef DROVER_PAGE_H
 #define DROVER_PAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct drover;
@@ -23,7 +24,10 @@ struct page;
 
 struct page	*page_new(struct drover *);
 void		 page_free(struct page *);
-void		 page_routes(struct page *, struct http_server *);
+/* has_auth: the server checks Basic auth; without, a request's Host must
+ * be an IP address or localhost (DNS rebinding). */
+void		 page_routes(struct page *, struct http_server *,
+		    bool has_auth);
 
 /* Append src to dst as valid UTF-8: a bad byte or a NUL becomes U+FFFD.
  * (Job output is bytes; JSON strings are UTF-8.) */

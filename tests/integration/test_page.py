@@ -276,6 +276,36 @@ class PageTest(harness.DroverTest):
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 
+    def test_open_server_wants_an_address(self):
+        """Without a password, a Host that is a name (DNS rebinding) is
+        refused; an address and localhost are not."""
+        d, port = self.up("""
+            [inet_http_server]
+            port = 127.0.0.1:0
+
+            [service:web]
+            command = sleep 1000
+            startsecs = 0
+            """)
+        for host, want in (("evil.example:%d" % port, 403),
+                           ("127.0.0.1.evil.example", 403),
+                           ("127.0.0.1:%d" % port, 200),
+                           ("localhost:%d" % port, 200),
+                           ("drover.localhost", 200),
+                           ("[::1]:%d" % port, 200)):
+            for path in ("/", "/api/status"):
+                r, _ = self.req(port, "GET", path, auth=False,
+                                headers={"Host": host})
+                self.assertEqual(r.status, want, (host, path))
+        tok = self.token(port)
+        r, _ = self.req(port, "POST", "/api/restart/web", auth=False,
+                        headers={"Host": "evil.example:%d" % port,
+                                 "Origin": "http://evil.example:%d" % port,
+                                 "X-Drover-Token": tok})
+        self.assertEqual(r.status, 403)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
     def chromium(self):
         exe = shutil.which("chromium")
         if exe is None:
@@ -345,6 +375,10 @@ class PageTest(harness.DroverTest):
         b.click('section.job[data-name="web"] button[data-act="output"]')
         wait_for(lambda: card("web", "pre") not in (None, ""), 10,
                  what="the output tail")
+        r, body = self.req(port, "GET", "/api/tail/web")
+        if json.loads(body)["text"]:    # the per-instance ring is there
+            wait_for(lambda: "<script>document.title=1</script> web up" in
+                     card("web", "pre"), 10, what="the output, as text")
         self.assertEqual(b.js("document.querySelectorAll('main script')"
                               ".length"), 0)
         self.assertEqual(b.js("document.title"), "drover")

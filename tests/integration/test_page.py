@@ -15,6 +15,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -218,6 +219,8 @@ class PageTest(harness.DroverTest):
             r, _ = self.req(port, "GET", path)
             self.assertEqual(r.status, 405, path)
             self.assertEqual(r.getheader("Allow"), "POST")
+        r, _ = self.req(port, "HEAD", "/api/restart/web")
+        self.assertEqual(r.status, 405)
         r, _ = self.req(port, "POST", "/api/status")
         self.assertEqual(r.status, 405)
         # no token, a wrong one
@@ -303,6 +306,49 @@ class PageTest(harness.DroverTest):
                                  "Origin": "http://evil.example:%d" % port,
                                  "X-Drover-Token": tok})
         self.assertEqual(r.status, 403)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_unix_socket(self):
+        """The page and its API on [unix_http_server] too."""
+        d = self.drover("""
+            [unix_http_server]
+            file = @DIR@/http.sock
+
+            [service:web]
+            command = sleep 1000
+            startsecs = 0
+            """)
+        d.wait_log(r"http: serving on")
+        path = self.path("http.sock")
+
+        class Conn(http.client.HTTPConnection):
+            def connect(self):
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.settimeout(10 * SCALE)
+                self.sock.connect(path)
+
+        def req(method, url, headers=None):
+            c = Conn("localhost")
+            c.request(method, url, headers=headers or {})
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+            return r.status, body
+
+        def pid():
+            st, body = req("GET", "/api/status")
+            self.assertEqual(st, 200)
+            j = json.loads(body)["jobs"][0]
+            return j["pid"] if j["state"] == "RUNNING" else None
+        first = wait_for(pid, 10, what="web up")
+        st, body = req("GET", "/")
+        self.assertEqual(st, 200)
+        tok = re.search(rb'name="drover-token" content="([0-9a-f]{32})"',
+                        body).group(1).decode()
+        st, _ = req("POST", "/api/restart/web", {"X-Drover-Token": tok})
+        self.assertEqual(st, 202)
+        wait_for(lambda: pid() not in (None, first), 10, what="restarted")
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 

@@ -9,6 +9,7 @@
 	const jobsEl = document.getElementById("jobs");
 	const connEl = document.getElementById("conn");
 	const msgEl = document.getElementById("msg");
+	const filterEl = document.getElementById("filter");
 	const cards = new Map();	/* name -> card */
 	const SVG = "http://www.w3.org/2000/svg";
 
@@ -275,6 +276,8 @@
 				jobsEl.insertBefore(c.root,
 				    jobsEl.children[i] || null);
 			update(c, j, s.drover.now_ms);
+			c.root.hidden = !j.name.toLowerCase().includes(
+			    filterEl.value.trim().toLowerCase());
 			seen.add(j.name);
 			count[j.state] = (count[j.state] || 0) + 1;
 		});
@@ -288,5 +291,10 @@
 		    k.toLowerCase()).join(", ");
 	}
 
+	filterEl.addEventListener("input", () => {
+		const f = filterEl.value.trim().toLowerCase();
+		for (const [name, c] of cards)
+			c.root.hidden = !name.toLowerCase().includes(f);
+	});
 	poll();
 })();

@@ -403,6 +403,14 @@ class PageTest(harness.DroverTest):
         self.assertEqual(card("backup", ".last"), "failed (exit 1)")
         self.assertEqual(b.js("document.querySelectorAll('section.job"
                               "[data-name=backup] .spark rect').length"), 3)
+        # the filter box hides what does not match, at once
+        b.js("(() => { const f = document.getElementById('filter');"
+             "f.value = 'WOR'; f.dispatchEvent(new Event('input')); })()")
+        self.assertEqual(b.js("[...document.querySelectorAll('section.job')]"
+                              ".filter(e => !e.hidden).map(e => "
+                              "e.dataset.name).join('|')"), "worker")
+        b.js("(() => { const f = document.getElementById('filter');"
+             "f.value = ''; f.dispatchEvent(new Event('input')); })()")
         # the name is text: no <i> made of it, nothing ran
         self.assertEqual(b.js("document.querySelectorAll('main i').length"),
                          0)

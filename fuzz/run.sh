@@ -56,11 +56,12 @@ build fuzz_rpc $all -I"$out" -DPACKAGE_VERSION='"fuzz"' \
     $(pkg-config --cflags --libs libevent jansson nettle) \
     -lxmlrpc_server -lxmlrpc -lxmlrpc_xmlparse -lxmlrpc_xmltok -lxmlrpc_util
 run fuzz_rpc
+build fuzz_capture "$top/src/proc/capture.c" $u/xmalloc.c $u/log.c
+run fuzz_capture
+# the status page's cleaning of job output (page.c, which needs the rest)
 build fuzz_page $all -I"$out" -DPACKAGE_VERSION='"fuzz"' \
     -DDROVER_SYSCONFDIR='"/etc"' -DDROVER_RUNSTATEDIR='"/run"' \
     -DDROVER_LOCALSTATEDIR='"/var"' \
     $(pkg-config --cflags --libs libevent jansson nettle) \
     -lxmlrpc_server -lxmlrpc -lxmlrpc_xmlparse -lxmlrpc_xmltok -lxmlrpc_util
 run fuzz_page
-build fuzz_capture "$top/src/proc/capture.c" $u/xmalloc.c $u/log.c
-run fuzz_capture

@@ -47,7 +47,10 @@ build fuzz_evlisten $common
 run fuzz_evlisten
 # the XML-RPC request path runs through the whole daemon but main()
 all=$(find "$top/src" -name '*.c' ! -name main.c ! -name droverctl.c | sort)
-build fuzz_rpc $all -DPACKAGE_VERSION='"fuzz"' \
+# (the status page's assets, which make generates, for page.c)
+sh "$top/src/ctl/embed.sh" "$top/src/ctl/page.html" "$top/src/ctl/page.css" \
+    "$top/src/ctl/page.js" > "$out/page_assets.h"
+build fuzz_rpc $all -I"$out" -DPACKAGE_VERSION='"fuzz"' \
     -DDROVER_SYSCONFDIR='"/etc"' -DDROVER_RUNSTATEDIR='"/run"' \
     -DDROVER_LOCALSTATEDIR='"/var"' \
     $(pkg-config --cflags --libs libevent jansson nettle) \
@@ -56,3 +59,10 @@ run fuzz_rpc
 build fuzz_capture "$top/src/proc/capture.c" $u/xmalloc.c $u/log.c \
     "$top/src/proc/outring.c"
 run fuzz_capture
+# the status page's cleaning of job output (page.c, which needs the rest)
+build fuzz_page $all -I"$out" -DPACKAGE_VERSION='"fuzz"' \
+    -DDROVER_SYSCONFDIR='"/etc"' -DDROVER_RUNSTATEDIR='"/run"' \
+    -DDROVER_LOCALSTATEDIR='"/var"' \
+    $(pkg-config --cflags --libs libevent jansson nettle) \
+    -lxmlrpc_server -lxmlrpc -lxmlrpc_xmlparse -lxmlrpc_xmltok -lxmlrpc_util
+run fuzz_page

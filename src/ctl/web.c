@@ -7,6 +7,8 @@
  *	/RPC2			supervisord's XML-RPC API (rpc.c)
  *	/logtail/NAME[/stdout|/stderr]	a process's output, followed
  *	/mainlogtail		drover's own log, followed
+ *	/metrics		Prometheus metrics (metrics.c), GET and HEAD
+ *	/, /api/		the status page and its JSON (page.c)
  *
  * A follower (supervisorctl tail -f) gets the last 1 KiB, then what comes,
  * as one chunked response.  Followers are polled on one timer that runs
@@ -28,7 +30,9 @@
 #include "drover.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "outring.h"
+#include "page.h"
 #include "rpc.h"
 #include "web.h"
 #include "xmalloc.h"
@@ -51,6 +55,7 @@ struct follower {
 struct web {
 	struct drover		*w_d;
 	struct rpc		*w_rpc;
+	struct page		*w_page;	/* the status page, its token */
 	struct http_server	*w_srv[2];	/* unix, inet */
 	struct event		*w_poll;
 	TAILQ_HEAD(, follower)	 w_followers;
@@ -231,6 +236,43 @@ mainlogtail_cb(struct evhttp_request *req, void *arg)
 	follow(arg, req, NULL, false);
 }
 
+/* --- metrics ------------------------------------------------------------------ */
+
+/* GET /metrics (and HEAD, which evhttp answers without the body) */
+static void
+metrics_cb(struct evhttp_request *req, void *arg)
+{
+	struct web		*w = arg;
+	struct evkeyvalq	*oh = evhttp_request_get_output_headers(req);
+	const char		*path = evhttp_uri_get_path(
+				    evhttp_request_get_evhttp_uri(req));
+	struct evbuffer		*b;
+
+	if (strcmp(path, "/metrics") != 0) {
+		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		/* not evhttp_send_error(): it drops the headers */
+		if ((b = evbuffer_new()) == NULL)
+			fatalx("out of memory");
+		evbuffer_add_printf(b, "405 Method Not Allowed\n");
+		evhttp_add_header(oh, "Allow", "GET, HEAD");
+		evhttp_add_header(oh, "Content-Type", "text/plain");
+		evhttp_send_reply(req, HTTP_BADMETHOD, "Method Not Allowed", b);
+		evbuffer_free(b);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("out of memory");
+	metrics_render(w->w_d, b);
+	evhttp_add_header(oh, "Content-Type", METRICS_CONTENT_TYPE);
+	evhttp_add_header(oh, "Cache-Control", "no-store");
+	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
 /* --- servers ------------------------------------------------------------------ */
 
 static void
@@ -252,11 +294,13 @@ conf_of(const struct http_config *h, struct http_conf *c, bool is_unix)
 }
 
 static void
-add_routes(struct web *w, struct http_server *srv)
+add_routes(struct web *w, struct http_server *srv, bool has_auth)
 {
 	http_route(srv, "/RPC2", 0, rpc_serve, w->w_rpc);
 	http_route(srv, "/logtail/", 0, logtail_cb, w);
 	http_route(srv, "/mainlogtail", 0, mainlogtail_cb, w);
+	http_route(srv, "/metrics", 0, metrics_cb, w);
+	page_routes(w->w_page, srv, has_auth);	/* /, /api/ */
 }
 
 /* Serve the configured sections; -1 (logged) if one cannot listen. */
@@ -276,6 +320,7 @@ web_init(struct drover *d)
 	w->w_d = d;
 	TAILQ_INIT(&w->w_followers);
 	w->w_rpc = rpc_new(d);
+	w->w_page = page_new(d);
 	if ((w->w_poll = event_new(d->d_base, -1, EV_PERSIST, poll_cb, w)) ==
 	    NULL)
 		fatalx("out of memory");
@@ -290,7 +335,7 @@ web_init(struct drover *d)
 			web_fini(d);
 			return -1;
 		}
-		add_routes(w, w->w_srv[i]);
+		add_routes(w, w->w_srv[i], hc[i]->username != NULL);
 		if (i == 0)
 			log_info("http: serving on %s", hc[i]->path);
 		else
@@ -330,6 +375,7 @@ web_fini(struct drover *d)
 	while ((f = TAILQ_FIRST(&w->w_followers)) != NULL)
 		follower_end(f);
 	rpc_free(w->w_rpc);
+	page_free(w->w_page);
 	for (i = 0; i < 2; i++)
 		http_free(w->w_srv[i]);
 	event_free(w->w_poll);

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Prometheus metrics (issue 18): droverctl metrics, checked by promtool
 and against what the test made happen."""
+import base64
+import http.client
 import json
 import os
 import re
@@ -92,9 +94,9 @@ class MetricsTest(harness.DroverTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         return r.stdout
 
-    def busy_drover(self):
+    def busy_drover(self, extra=""):
         """A drover where things happened: returns it once they have."""
-        d = self.drover(CONF)
+        d = self.drover(CONF + extra)
         wait_for(lambda: os.path.exists(d.socket), 10, what="socket")
         wait_for(lambda: self.ctl(d, "status").returncode == 0, 10,
                  what="status answers")
@@ -111,7 +113,7 @@ class MetricsTest(harness.DroverTest):
                  == 1, 10, what="the killed task")
         return d
 
-    def test_promtool_accepts_it(self):
+    def promtool(self):
         promtool = shutil.which("promtool")
         if promtool is None:
             if os.environ.get("CI") == "true":
@@ -119,6 +121,10 @@ class MetricsTest(harness.DroverTest):
                           "./bootstrap deps installs it)")
             self.skipTest("promtool not installed (Debian package "
                           "prometheus)")
+        return promtool
+
+    def test_promtool_accepts_it(self):
+        promtool = self.promtool()
         d = self.busy_drover()
         text = self.metrics(d)
         r = subprocess.run([promtool, "check", "metrics"], input=text,
@@ -126,6 +132,68 @@ class MetricsTest(harness.DroverTest):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stdout + r.stderr, "")     # no lint either
         self.assertIn('job="we\\"ird\\\\name"', text)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_http_metrics(self):
+        """GET /metrics on the HTTP server: authenticated, promtool-clean,
+        the counters of what happened; HEAD has no body, POST is 405."""
+        promtool = self.promtool()
+        d = self.busy_drover("""
+[inet_http_server]
+port = 127.0.0.1:0
+username = op
+password = pw
+""")
+        port = int(d.wait_log(r"http: serving on 127\.0\.0\.1:(\d+)")[0])
+        auth = {"Authorization": "Basic " +
+                base64.b64encode(b"op:pw").decode()}
+
+        def req(method, path="/metrics", headers=auth):
+            c = http.client.HTTPConnection("127.0.0.1", port,
+                                           timeout=10 * SCALE)
+            c.request(method, path, headers=headers)
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+            return r, body
+
+        r, _ = req("GET", headers={})
+        self.assertEqual(r.status, 401)
+        r, _ = req("GET", headers={"Authorization": "Basic " +
+                   base64.b64encode(b"op:nope").decode()})
+        self.assertEqual(r.status, 401)
+        r, body = req("GET")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.getheader("Content-Type").startswith(
+            "text/plain; version=0.0.4"))
+        text = body.decode()
+        p = subprocess.run([promtool, "check", "metrics"], input=text,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout + p.stderr, "")
+        s, _ = parse(text)
+
+        def v(name, job, **labels):
+            return s[(name, frozenset(dict(job=job, instance=job,
+                                           **labels).items()))]
+        # what busy_drover made happen: flaky failed runs 2 and 4 of 5,
+        # crashy crashed twice before it stayed up
+        self.assertEqual(v("drover_job_failures_total", "flaky"), 2)
+        self.assertEqual(v("drover_job_runs_total", "flaky", result="ok"), 3)
+        self.assertEqual(v("drover_job_restarts_total", "crashy"), 2)
+        self.assertEqual(v("drover_job_runs_total", "crashy",
+                           result="failed"), 2)
+        self.assertEqual(v("drover_job_state", "web", state="RUNNING"), 1)
+        r, body = req("HEAD")
+        self.assertEqual((r.status, body), (200, b""))
+        r, _ = req("POST")
+        self.assertEqual(r.status, 405)
+        self.assertEqual(r.getheader("Allow"), "GET, HEAD")
+        r, _ = req("GET", "/metrics/x")
+        self.assertEqual(r.status, 404)
+        # droverctl metrics is still there, and agrees
+        self.assertIn("drover_job_failures_total", self.metrics(d))
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 

@@ -516,6 +516,95 @@ class HTTPServer(harness.DroverTest):
         slow.close()
         self.assertIsNone(d.proc.poll())
 
+    def call(self, method, *params):
+        return xmlrpc.client.dumps(params, method).encode()
+
+    def state(self, port, name):
+        st, body = self.post(port, self.call("supervisor.getProcessInfo",
+                                             name))
+        self.assertEqual(st, 200)
+        return xmlrpc.client.loads(body)[0][0]["statename"]
+
+    def test_dns_rebinding_refused(self):
+        """Without a username, a Host that is a DNS name (a rebinding
+        page's) is refused on every path, /RPC2 too, before anything
+        runs; an IP literal or localhost is not."""
+        d = self.drover("""
+            [inet_http_server]
+            port = 127.0.0.1:0
+
+            [program:idle]
+            command = sleep 1000
+            autostart = false
+            startsecs = 0
+            """)
+        port = int(d.wait_log(r"http: serving on 127\.0\.0\.1:(\d+)")[0])
+        start = self.call("supervisor.startProcess", "idle", False)
+        for host in ("evil.example", "evil.example:%d" % port,
+                     "127.0.0.1.evil.example", "localhost.evil.example",
+                     "[::1].evil.example", "[::1]x", "[evil.example]",
+                     "127.0.0.1:80x", ""):
+            st, body = self.post(port, start, {"Host": host})
+            self.assertEqual(st, 403, host)
+            self.assertIn(b"DNS rebinding", body)
+        for path in ("/metrics", "/mainlogtail", "/logtail/idle", "/"):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", path, headers={"Host": "evil.example"})
+            self.assertEqual(c.getresponse().status, 403, path)
+            c.close()
+        d.wait_log(r"http: refused Host \"evil\.example:%d\": " % port)
+        d.wait_log(r"http: refused Host \"\[::1\]x\"")
+        self.assertEqual(self.state(port, "idle"), "STOPPED")
+        for host in ("127.0.0.1:%d" % port, "127.0.0.1", "localhost",
+                     "localhost.:%d" % port, "LocalHost", "[::1]:%d" % port,
+                     "[::1]", "drover.localhost", "127.1"):
+            st, body = self.post(port, self.CALL, {"Host": host})
+            self.assertEqual((st, b"3.0" in body), (200, True), host)
+        self.assertEqual(self.state(port, "idle"), "STOPPED")
+        # Python's xmlrpc.client and Debian's supervisorctl, as they are
+        p = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
+        self.assertEqual(p.supervisor.getAPIVersion(), "3.0")
+        p = xmlrpc.client.ServerProxy("http://localhost:%d/RPC2" % port)
+        self.assertEqual(p.supervisor.getState()["statename"], "RUNNING")
+        if os.access(SUPERVISORCTL, os.X_OK) or os.environ.get("CI"):
+            need_supervisorctl(self)
+            r = subprocess.run([SUPERVISORCTL, "-s", "http://127.0.0.1:%d"
+                                % port, "status", "idle"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertRegex(r.stdout, r"^idle\s+STOPPED", r.stderr)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_dns_name_with_password(self):
+        """With a username the Host is not checked (a rebinding page has
+        no credentials for its name): valid ones pass, none is 401."""
+        _, port = self.inet("username = op\n            password = pw")
+        ok = "Basic " + base64.b64encode(b"op:pw").decode()
+        st, body = self.post(port, self.CALL, {"Host": "evil.example",
+                                               "Authorization": ok})
+        self.assertEqual((st, b"3.0" in body), (200, True))
+        st, _ = self.post(port, self.CALL, {"Host": "evil.example"})
+        self.assertEqual(st, 401)
+
+    def test_unix_socket_any_host(self):
+        """The unix socket takes any Host: its peer is checked by
+        SO_PEERCRED, and no browser reaches it."""
+        d = self.drover("""
+            [unix_http_server]
+            file = @DIR@/sv.sock
+
+            [program:web]
+            command = sleep 1000
+            startsecs = 0
+            """)
+        d.wait_log(r"http: serving on")
+        c = UnixHTTPConnection(self.path("sv.sock"))
+        c.request("POST", "/RPC2", self.CALL, {"Content-Type": "text/xml",
+                                               "Host": "evil.example"})
+        r = c.getresponse()
+        self.assertEqual((r.status, b"3.0" in r.read()), (200, True))
+        c.close()
+
     def test_drover_native_keys(self):
         """The same servers spelt in [drover]: http_socket, http_listen,
         http_username, http_password."""

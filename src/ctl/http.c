@@ -3,13 +3,18 @@
  *
  * One evhttp serves both listeners.  Which one a request came through is
  * read from its socket: on AF_UNIX the peer must be root or drover's own
- * uid (as the control socket), or the socket's chown= owner; then Basic
- * auth, if a username is configured, for every route not HTTP_PUBLIC.
+ * uid (as the control socket), or the socket's chown= owner; over TCP
+ * without a username, the Host must not be a DNS name (http_host_local);
+ * then Basic auth, if a username is configured, for every route not
+ * HTTP_PUBLIC.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +34,8 @@
 #include "http.h"
 #include "log.h"
 #include "xmalloc.h"
+
+#define HOST_LOG_MAX	64		/* bytes of a refused Host logged */
 
 struct route {
 	char		*prefix;
@@ -113,30 +120,138 @@ http_auth_ok(const char *header, const char *user, const char *password)
 	return ok;
 }
 
-/* On the unix socket: root, our uid, or the chown= owner. */
-static bool
-peer_ok(struct http_server *srv, struct evhttp_request *req)
+/* "CODE REASON\n", or "CODE REASON: WHY\n". */
+static void
+reply_text(struct evhttp_request *req, int code, const char *reason,
+    const char *why)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	if (b == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add_printf(b, "%d %s%s%s\n", code, reason, why != NULL ?
+	    ": " : "", why != NULL ? why : "");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain");
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+/* The request's socket and its family (AF_UNIX, AF_INET*), or -1. */
+static int
+req_socket(struct evhttp_request *req, sa_family_t *family)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	struct bufferevent	*bev;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl = sizeof(ss);
-	struct ucred		 cr;
-	socklen_t		 cl = sizeof(cr);
 	int			 fd;
 
 	memset(&ss, 0, sizeof(ss));
 	if (conn == NULL || (bev = evhttp_connection_get_bufferevent(conn)) ==
 	    NULL || (fd = bufferevent_getfd(bev)) == -1)
-		return false;
+		return -1;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
-		return false;
-	if (ss.ss_family != AF_UNIX)
-		return true;
+		return -1;
+	*family = ss.ss_family;
+	return fd;
+}
+
+/* On the unix socket: root, our uid, or the chown= owner. */
+static bool
+peer_ok(struct http_server *srv, int fd)
+{
+	struct ucred	cr;
+	socklen_t	cl = sizeof(cr);
+
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == -1)
 		return false;
 	return cr.uid == 0 || cr.uid == geteuid() ||
 	    (srv->unix_chown && cr.uid == srv->unix_uid);
+}
+
+/* --- DNS rebinding ------------------------------------------------------- */
+
+/* "" or ":" and at most 5 digits (an empty port is the default one). */
+static bool
+port_ok(const char *p)
+{
+	size_t	n;
+
+	if (*p == '\0')
+		return true;
+	if (*p++ != ':')
+		return false;
+	n = strspn(p, "0123456789");
+	return n <= 5 && p[n] == '\0';
+}
+
+/* localhost or NAME.localhost (RFC 6761: never asked of DNS), maybe
+ * with the root's dot. */
+static bool
+name_is_localhost(const char *h, size_t n)
+{
+	if (n > 0 && h[n - 1] == '.')
+		n--;
+	return (n == 9 && strncasecmp(h, "localhost", 9) == 0) ||
+	    (n > 10 && strncasecmp(h + n - 10, ".localhost", 10) == 0);
+}
+
+/*
+ * A web page can make a browser send requests to a name its own DNS
+ * points at 127.0.0.1 (DNS rebinding): to the browser that is the page's
+ * own origin, so it may read the answers, and a server without Basic
+ * auth would be driven by any site its user visits.  A Host that is an
+ * address or localhost is not such a name.  IPv4 is digits and dots:
+ * a browser takes a host whose last part is a number for an address,
+ * never a name.
+ */
+bool
+http_host_local(const char *h)
+{
+	char		 buf[INET6_ADDRSTRLEN];
+	struct in6_addr	 a6;
+	const char	*end;
+	size_t		 n;
+
+	if (*h == '[') {
+		if ((end = strchr(h, ']')) == NULL ||
+		    (n = (size_t)(end - h - 1)) >= sizeof(buf))
+			return false;
+		memcpy(buf, h + 1, n);
+		buf[n] = '\0';
+		return inet_pton(AF_INET6, buf, &a6) == 1 && port_ok(end + 1);
+	}
+	n = strcspn(h, ":");
+	if (n == 0 || !port_ok(h + n))
+		return false;
+	if (name_is_localhost(h, n))
+		return true;
+	return h[0] >= '0' && h[0] <= '9' && strspn(h, "0123456789.") == n;
+}
+
+/* Over TCP without a username: refuse (403, logged) a Host that is a name. */
+static bool
+host_ok(struct http_server *srv, struct evhttp_request *req)
+{
+	const char	*h = evhttp_find_header(
+			    evhttp_request_get_input_headers(req), "Host");
+	char		 esc[4 * HOST_LOG_MAX + 6];
+	size_t		 n;
+
+	if (srv->username != NULL || h == NULL || http_host_local(h))
+		return true;	/* no Host: HTTP/1.0, not a browser */
+	n = strlen(h);
+	log_escape(esc, sizeof(esc), h, n > HOST_LOG_MAX ? HOST_LOG_MAX : n);
+	log_info("http: refused Host \"%s%s\": not an IP address or "
+	    "localhost, and no username is set (DNS rebinding)", esc,
+	    n > HOST_LOG_MAX ? "..." : "");
+	reply_text(req, 403, "Forbidden", "the Host is a DNS name and this "
+	    "server has no username (DNS rebinding): use its IP address or "
+	    "localhost, or set username and password");
+	return false;
 }
 
 static const struct route *
@@ -157,22 +272,6 @@ route_find(const struct http_server *srv, const char *path)
 }
 
 static void
-reply_text(struct evhttp_request *req, int code, const char *reason)
-{
-	struct evbuffer	*b = evbuffer_new();
-
-	if (b == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	evbuffer_add_printf(b, "%d %s\n", code, reason);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain");
-	evhttp_send_reply(req, code, reason, b);
-	evbuffer_free(b);
-}
-
-static void
 dispatch(struct evhttp_request *req, void *arg)
 {
 	struct http_server	*srv = arg;
@@ -181,15 +280,20 @@ dispatch(struct evhttp_request *req, void *arg)
 				    NULL;
 	const struct route	*r;
 	const char		*auth;
+	sa_family_t		 family = AF_UNSPEC;
+	int			 fd;
 
-	if (!peer_ok(srv, req)) {
-		reply_text(req, 403, "Forbidden");
+	if ((fd = req_socket(req, &family)) == -1 ||
+	    (family == AF_UNIX && !peer_ok(srv, fd))) {
+		reply_text(req, 403, "Forbidden", NULL);
 		return;
 	}
+	if (family != AF_UNIX && !host_ok(srv, req))
+		return;
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if ((r = route_find(srv, path)) == NULL) {
-		reply_text(req, HTTP_NOTFOUND, "Not Found");
+		reply_text(req, HTTP_NOTFOUND, "Not Found", NULL);
 		return;
 	}
 	if (srv->username != NULL && !(r->flags & HTTP_PUBLIC)) {
@@ -199,7 +303,7 @@ dispatch(struct evhttp_request *req, void *arg)
 			evhttp_add_header(evhttp_request_get_output_headers(
 			    req), "WWW-Authenticate",
 			    "Basic realm=\"default\"");
-			reply_text(req, 401, "Unauthorized");
+			reply_text(req, 401, "Unauthorized", NULL);
 			return;
 		}
 	}

@@ -11,8 +11,9 @@
  *	...
  *	http_free(srv);
  *
- * A handler is called only after the auth check passed (unless the route
- * is HTTP_PUBLIC); it must answer with evhttp_send_reply*() now or later.
+ * A handler is called only after the Host check (on a TCP server without
+ * a username) and the auth check (unless the route is HTTP_PUBLIC)
+ * passed; it must answer with evhttp_send_reply*() now or later.
  */
 #ifndef DROVER_HTTP_H
 #define DROVER_HTTP_H
@@ -59,5 +60,10 @@ int		 http_inet_port(const struct http_server *);	/* bound port */
  * (password plain, or "{SHA}" and the hex SHA-1 of the plain one.) */
 bool		 http_auth_ok(const char *header, const char *user,
 		    const char *password);
+
+/* Is a Host header value an IP address (IPv4 digits and dots, or [IPv6]),
+ * localhost or NAME.localhost, with a port or not?  Over TCP without a
+ * username any other Host is refused (403): DNS rebinding. */
+bool		 http_host_local(const char *host);
 
 #endif

@@ -15,7 +15,8 @@
  * a header a cross-site form cannot set; and a POST whose Origin is not
  * this host, or whose Sec-Fetch-Site says cross-site or same-site, is
  * refused before anything else.  Job names and output reach the page as
- * JSON and are put in the DOM as text, never as HTML.
+ * JSON and are put in the DOM as text, never as HTML.  (Without Basic
+ * auth, http.c refuses a Host that is a DNS name: DNS rebinding.)
  */
 #include <sys/types.h>
 #include <sys/random.h>
@@ -44,20 +45,9 @@
 #include "xmalloc.h"
 
 #define TOKEN_BYTES	16
-#define PAGE_MAX_SERVERS 2		/* web.c's unix and inet */
-
-struct page;
-
-/* One server's view: its routes' argument. */
-struct page_srv {
-	struct page	*ps_pg;
-	bool		 ps_open;	/* no Basic auth: check Host */
-};
 
 struct page {
 	struct drover	*pg_d;
-	struct page_srv	 pg_srv[PAGE_MAX_SERVERS];
-	int		 pg_nsrv;
 	char		 pg_token[2 * TOKEN_BYTES + 1];
 	char		*pg_html;	/* the page, token and all */
 	size_t		 pg_html_len;
@@ -177,59 +167,12 @@ page_utf8_clean(const unsigned char *src, size_t n, struct evbuffer *dst)
 	evbuffer_add(dst, src + i, run);
 }
 
-/* --- DNS rebinding ------------------------------------------------------- */
-
-/*
- * Without Basic auth, a web site could point its own name at 127.0.0.1
- * (DNS rebinding) and read and drive this page as "same origin".  So
- * there the Host must be a name that cannot be rebound: an IP literal,
- * localhost or a name under .localhost.  (With auth, the browser has
- * no credentials for the other name.)
- */
-static bool
-host_ok(const struct page_srv *ps, struct evhttp_request *req)
-{
-	const char	*h = evhttp_find_header(
-			    evhttp_request_get_input_headers(req), "Host");
-	const char	*end, *p;
-	size_t		 n;
-
-	if (!ps->ps_open)
-		return true;
-	if (h == NULL)
-		return true;	/* HTTP/1.0 without Host: no browser */
-	if (*h == '[')		/* [IPv6]:port */
-		return strchr(h, ']') != NULL;
-	end = strchr(h, ':');
-	n = end != NULL ? (size_t)(end - h) : strlen(h);
-	if (n == 0)
-		return false;
-	if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) ||
-	    (n > 10 && strncasecmp(h + n - 10, ".localhost", 10) == 0))
-		return true;
-	for (p = h; p < h + n; p++)	/* a dotted IPv4 address */
-		if ((*p < '0' || *p > '9') && *p != '.')
-			return false;
-	return true;
-}
-
-static bool
-host_check(const struct page_srv *ps, struct evhttp_request *req)
-{
-	if (host_ok(ps, req))
-		return true;
-	reply_error(req, 403, "Forbidden", "this server has no password: "
-	    "use its address or localhost, not a name", NULL);
-	return false;
-}
-
 /* --- GET / ---------------------------------------------------------------- */
 
 static void
 root_cb(struct evhttp_request *req, void *arg)
 {
-	struct page_srv	*ps = arg;
-	struct page	*pg = ps->ps_pg;
+	struct page	*pg = arg;
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
 	const char	*path = evhttp_uri_get_path(
 			    evhttp_request_get_evhttp_uri(req));
@@ -240,7 +183,7 @@ root_cb(struct evhttp_request *req, void *arg)
 		    NULL);
 		return;
 	}
-	if (!host_check(ps, req) || !method_is(req, false))
+	if (!method_is(req, false))
 		return;
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("out of memory");
@@ -520,15 +463,12 @@ api_cb(struct evhttp_request *req, void *arg)
 		{ "/api/stop/", IE_STOP },
 		{ "/api/restart/", IE_RESTART },
 	};
-	struct page_srv	*ps = arg;
-	struct page	*pg = ps->ps_pg;
+	struct page	*pg = arg;
 	const char	*path = evhttp_uri_get_path(
 			    evhttp_request_get_evhttp_uri(req));
 	char		*name = NULL;
 	size_t		 i, n;
 
-	if (!host_check(ps, req))
-		return;
 	if (strcmp(path, "/api/status") == 0) {
 		if (method_is(req, false))
 			status(pg, req);
@@ -649,15 +589,8 @@ page_free(struct page *pg)
 }
 
 void
-page_routes(struct page *pg, struct http_server *srv, bool has_auth)
+page_routes(struct page *pg, struct http_server *srv)
 {
-	struct page_srv	*ps;
-
-	if (pg->pg_nsrv == PAGE_MAX_SERVERS)
-		fatalx("%s: too many servers", __func__);
-	ps = &pg->pg_srv[pg->pg_nsrv++];
-	ps->ps_pg = pg;
-	ps->ps_open = !has_auth;
-	http_route(srv, "/", 0, root_cb, ps);
-	http_route(srv, "/api/", 0, api_cb, ps);
+	http_route(srv, "/", 0, root_cb, pg);
+	http_route(srv, "/api/", 0, api_cb, pg);
 }

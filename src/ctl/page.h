@@ -5,7 +5,7 @@
  * which carry the page's CSRF token).
  *
  *	pg = page_new(d);		at start-up: the token
- *	page_routes(pg, srv, has_auth);	on each HTTP server (two at most)
+ *	page_routes(pg, srv);		on each HTTP server
  *	page_free(pg);
  */
 #ifndef DROVER_PAGE_H
@@ -24,10 +24,9 @@ struct page;
 
 struct page	*page_new(struct drover *);
 void		 page_free(struct page *);
-/* has_auth: the server checks Basic auth; without, a request's Host must
- * be an IP address or localhost (DNS rebinding). */
-void		 page_routes(struct page *, struct http_server *,
-		    bool has_auth);
+/* (http.c refuses a Host that is a DNS name where there is no Basic
+ * auth: DNS rebinding.) */
+void		 page_routes(struct page *, struct http_server *);
 
 /* Append src to dst as valid UTF-8: a bad byte or a NUL becomes U+FFFD.
  * (Job output is bytes; JSON strings are UTF-8.) */

@@ -294,13 +294,13 @@ conf_of(const struct http_config *h, struct http_conf *c, bool is_unix)
 }
 
 static void
-add_routes(struct web *w, struct http_server *srv, bool has_auth)
+add_routes(struct web *w, struct http_server *srv)
 {
 	http_route(srv, "/RPC2", 0, rpc_serve, w->w_rpc);
 	http_route(srv, "/logtail/", 0, logtail_cb, w);
 	http_route(srv, "/mainlogtail", 0, mainlogtail_cb, w);
 	http_route(srv, "/metrics", 0, metrics_cb, w);
-	page_routes(w->w_page, srv, has_auth);	/* /, /api/ */
+	page_routes(w->w_page, srv);		/* /, /api/ */
 }
 
 /* Serve the configured sections; -1 (logged) if one cannot listen. */
@@ -335,7 +335,7 @@ web_init(struct drover *d)
 			web_fini(d);
 			return -1;
 		}
-		add_routes(w, w->w_srv[i], hc[i]->username != NULL);
+		add_routes(w, w->w_srv[i]);
 		if (i == 0)
 			log_info("http: serving on %s", hc[i]->path);
 		else

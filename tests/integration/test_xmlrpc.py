@@ -447,7 +447,9 @@ class HTTPServer(harness.DroverTest):
         h.update(headers or {})
         c.request("POST", path, body, h)
         r = c.getresponse()
-        return r.status, r.read()
+        body = r.read()
+        c.close()
+        return r.status, body
 
     CALL = (b"<?xml version='1.0'?><methodCall><methodName>"
             b"supervisor.getAPIVersion</methodName><params/></methodCall>")

@@ -66,3 +66,7 @@ build fuzz_page $all -I"$out" -DPACKAGE_VERSION='"fuzz"' \
     $(pkg-config --cflags --libs libevent jansson nettle) \
     -lxmlrpc_server -lxmlrpc -lxmlrpc_xmlparse -lxmlrpc_xmltok -lxmlrpc_util
 run fuzz_page
+# the Host rule of a TCP server without a username (http.c)
+build fuzz_http "$top/src/ctl/http.c" $u/xmalloc.c $u/log.c \
+    "$top/src/proc/outring.c" $(pkg-config --cflags --libs libevent nettle)
+run fuzz_http

@@ -3,6 +3,7 @@
 (tail_buffer) and drover's own log ring, through the control socket."""
 import json
 import os
+import select
 import signal
 import subprocess
 import time
@@ -54,6 +55,25 @@ numprocs = 2
 process_name = multi_%(process_num)d
 startsecs = 0
 """
+
+
+def read_until(pipe, want, timeout=10):
+    """What pipe gives until it has given want; a bounded wait, never a
+    read that blocks (a follower that shows nothing fails the test)."""
+    deadline = time.monotonic() + timeout * SCALE
+    got = b""
+    while want not in got:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError("timed out waiting for %r; got %r"
+                                 % (want, got))
+        if select.select([pipe], [], [], left)[0]:
+            chunk = os.read(pipe.fileno(), 65536)
+            if not chunk:
+                raise AssertionError("EOF waiting for %r; got %r"
+                                     % (want, got))
+            got += chunk
+    return got
 
 
 class TailTest(harness.DroverTest):
@@ -128,15 +148,11 @@ class TailTest(harness.DroverTest):
                               "1", "talk"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
         try:
-            self.assertEqual(f.stdout.readline(), b"out20\n")
+            self.assertEqual(read_until(f.stdout, b"out20\n"), b"out20\n")
             with open(self.path("more.tmp"), "w") as m:
                 m.write("later\n")
             os.rename(self.path("more.tmp"), self.path("more"))
-            deadline = time.monotonic() + 10 * SCALE
-            got = b""
-            while b"later\n" not in got and time.monotonic() < deadline:
-                got += f.stdout.readline()
-            self.assertEqual(got, b"later\n")
+            self.assertEqual(read_until(f.stdout, b"later\n"), b"later\n")
             self.assertIsNone(f.poll())        # still following
         finally:
             f.send_signal(signal.SIGINT)
@@ -189,12 +205,17 @@ class TailTest(harness.DroverTest):
                               "-n", "0"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
         try:
-            self.ctl(d, "signal", "talk", "CONT")
+            # the follower starts at the end of the log: a line logged
+            # before its first poll is not its to show, so log one again
+            # until it shows one (each read bounded; never a blocking read)
             deadline = time.monotonic() + 10 * SCALE
             got = b""
-            while b"sent CONT to talk" not in got and \
-                    time.monotonic() < deadline:
-                got += f.stdout.readline()
+            while b"sent CONT to talk" not in got:
+                self.assertLess(time.monotonic(), deadline,
+                                "maintail -f showed no new line: %r" % got)
+                self.ctl(d, "signal", "talk", "CONT")
+                if select.select([f.stdout], [], [], 0.5)[0]:
+                    got += os.read(f.stdout.fileno(), 65536)
             self.assertIn(b"sent CONT to talk", got)
         finally:
             f.send_signal(signal.SIGINT)

@@ -4,6 +4,7 @@ import os
 import shutil
 import signal
 import subprocess
+import textwrap
 import unittest
 
 import harness
@@ -364,6 +365,235 @@ class Listeners(harness.DroverTest):
         self.assertEqual(d.wait_exit(), 2)
         self.assertRegex(d.log(), r"drover.ini:4: .*unknown event type "
                          r"'PROCESS_STATE_NOPE'")
+
+
+    # -- a reload adds, removes and changes pools --------------------------
+
+    def reload(self, d, text):
+        """Write TEXT as d's configuration and SIGHUP it; wait for it."""
+        n = d.log().count("reload: reading")
+        tmp = d.path + ".new"
+        with open(tmp, "w") as f:
+            f.write(textwrap.dedent(text).replace("@DIR@", self.tmp)
+                    .replace("@BIN@", harness.BIN))
+        os.rename(tmp, d.path)
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"reload: \d+ unchanged", count=n + 1)
+
+    def status(self, d, job):
+        ctl = os.path.join(os.path.dirname(harness.DROVER), "droverctl")
+        return subprocess.run([ctl, "-s", d.socket, "status", job],
+                              capture_output=True, text=True).stdout
+
+    def test_reload_adds_pool(self):
+        """From no pool at all: the new one hears its own GROUP_ADDED."""
+        d = self.drover("""
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        d.wait_log(r"all autostart services are up")
+        self.reload(d, """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_GROUP, PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+
+            [program:b]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        want = [("PROCESS_GROUP_ADDED", "groupname:rec\\n"),
+                ("PROCESS_GROUP_ADDED", "groupname:b\\n")]
+        wait_for(lambda: [(e[3], e[4]) for e in events(self.path("ev"))
+                          if e[3] == "PROCESS_GROUP_ADDED"] == want,
+                 what="both PROCESS_GROUP_ADDED")
+        wait_for(lambda: any(e[4].startswith("processname:b ") for e in
+                             events(self.path("ev"))), what="b RUNNING")
+        evs = events(self.path("ev"))
+        self.assertEqual([e[1] for e in evs], list(range(1, len(evs) + 1)))
+        self.assertEqual([e[2] for e in evs], list(range(1, len(evs) + 1)))
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_reload_removes_pool(self):
+        """Its queue is dropped out loud; the serials others hear go on."""
+        d = self.drover("""
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE, PROCESS_GROUP
+            startsecs = 0
+
+            [eventlistener:deaf]
+            command = @BIN@/evlistener.py @DIR@/deaf silent
+            events = PROCESS_STATE
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        d.wait_log(r"all autostart services are up")
+        wait_for(lambda: "events queued 6 " in self.status(d, "deaf"),
+                 what="6 events queued for deaf")
+        self.reload(d, """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE, PROCESS_GROUP
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        d.wait_log(r"event listener pool deaf: removed: dropped 7 queued "
+                   r"events \(serial 1 to 7\)")
+        wait_for(lambda: any(e[3] == "PROCESS_GROUP_REMOVED" for e in
+                             events(self.path("ev"))), what="GROUP_REMOVED")
+        wait_for(lambda: any(e[3] == "PROCESS_STATE_STOPPED" and
+                             e[4].startswith("processname:deaf ")
+                             for e in events(self.path("ev"))),
+                 what="deaf STOPPED")
+        self.assertEqual(self.status(d, "deaf").find("events queued"), -1)
+        # a later event: only rec hears it, with the next serial
+        self.reload(d, """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE, PROCESS_GROUP
+            startsecs = 0
+            """)
+        wait_for(lambda: any(e[3] == "PROCESS_STATE_STOPPED" and
+                             e[4].startswith("processname:a ")
+                             for e in events(self.path("ev"))),
+                 what="a STOPPED")
+        evs = events(self.path("ev"))
+        self.assertEqual([e[1] for e in evs], list(range(1, len(evs) + 1)))
+        self.assertNotRegex(d.log(), r"pool deaf: event serial")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_reload_changes_events_in_place(self):
+        """events = : the next event; the listener keeps running."""
+        d = self.drover("""
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        wait_for(lambda: len(events(self.path("ev"))) == 2,
+                 what="2 RUNNING events")
+        pid = events(self.path("ev"))[0][0]
+        self.reload(d, """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_EXITED
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+
+            [program:b]
+            command = /bin/true
+            startsecs = 0
+            autorestart = false
+            """)
+        wait_for(lambda: len(events(self.path("ev"))) == 3,
+                 what="b EXITED")
+        evs = events(self.path("ev"))
+        self.assertEqual(evs[2][3], "PROCESS_STATE_EXITED")
+        self.assertTrue(evs[2][4].startswith("processname:b "))
+        self.assertEqual({e[0] for e in evs}, {pid})
+        self.assertEqual([e[1] for e in evs], [1, 2, 3])
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_reload_shrinks_buffer(self):
+        """buffer_size = : the queue is cut to it at once, out loud."""
+        d = self.drover("""
+            [eventlistener:deaf]
+            command = @BIN@/evlistener.py @DIR@/ev silent
+            events = PROCESS_STATE
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 2
+            process_name = a_%(process_num)s
+            """)
+        wait_for(lambda: "events queued 6 " in self.status(d, "deaf"),
+                 what="6 events queued")
+        pid = d.pid
+        self.reload(d, """
+            [eventlistener:deaf]
+            command = @BIN@/evlistener.py @DIR@/ev silent
+            events = PROCESS_STATE
+            buffer_size = 2
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 2
+            process_name = a_%(process_num)s
+            """)
+        for s in range(1, 5):
+            d.wait_log(r"pool deaf: buffer_size now 2: dropped event "
+                       r"serial %d " % s)
+        self.assertIn("events queued 2 dropped 4", self.status(d, "deaf"))
+        self.assertEqual(d.pid, pid)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_reload_restart_keeps_queue(self):
+        """A new command and numprocs: the new processes get the queue."""
+        d = self.drover("""
+            [eventlistener:pool]
+            command = @BIN@/evlistener.py @DIR@/ev silent
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 2
+            process_name = a_%(process_num)s
+            """)
+        wait_for(lambda: "events queued 3 " in self.status(d, "pool"),
+                 what="3 events queued")
+        self.reload(d, """
+            [eventlistener:pool]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+            numprocs = 2
+            process_name = pool_%(process_num)s
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 2
+            process_name = a_%(process_num)s
+            """)
+        wait_for(lambda: len(events(self.path("ev"))) == 5,
+                 what="3 queued and 2 new RUNNING events")
+        evs = events(self.path("ev"))
+        self.assertEqual(sorted(e[1] for e in evs), [1, 2, 3, 4, 5])
+        names = {e[4].split()[0] for e in evs}
+        self.assertEqual(names, {"processname:pool", "processname:a_0",
+                                 "processname:a_1", "processname:pool_0",
+                                 "processname:pool_1"})
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
 
 
 if __name__ == "__main__":

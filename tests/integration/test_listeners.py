@@ -451,7 +451,7 @@ class Listeners(harness.DroverTest):
             startsecs = 0
             """)
         d.wait_log(r"event listener pool deaf: removed: dropped 7 queued "
-                   r"events \(serial 1 to 7\)")
+                   r"events \(serials 1-7\)")
         wait_for(lambda: any(e[3] == "PROCESS_GROUP_REMOVED" for e in
                              events(self.path("ev"))), what="GROUP_REMOVED")
         wait_for(lambda: any(e[3] == "PROCESS_STATE_STOPPED" and

@@ -274,7 +274,9 @@ pool_remove(struct evl_pool *pool)
 		pool->dropped += (uint64_t)pool->nq;
 		E->d->d_events_dropped += (uint64_t)pool->nq;
 		log_warnx("event listener pool %s: removed: dropped %d queued "
-		    "events (serials %s)", pool->name, pool->nq, serials);
+		    "event%s (serial%s %s)", pool->name, pool->nq,
+		    pool->nq == 1 ? "" : "s", pool->nq == 1 ? "" : "s",
+		    serials);
 	}
 	while (pool->nq > 0) {
 		ev = TAILQ_FIRST(&pool->q);

@@ -9,6 +9,7 @@ import unittest
 
 import harness
 from harness import wait_for
+from test_xmlrpc import SUPERVISORCTL, need_supervisorctl
 
 
 def superlance_src(dest):
@@ -369,15 +370,23 @@ class Listeners(harness.DroverTest):
 
     # -- a reload adds, removes and changes pools --------------------------
 
-    def reload(self, d, text):
-        """Write TEXT as d's configuration and SIGHUP it; wait for it."""
+    def reload(self, d, text, ctl=False):
+        """Write TEXT as d's configuration and SIGHUP it (droverctl reload
+        if CTL); wait for it."""
         n = d.log().count("reload: reading")
         tmp = d.path + ".new"
         with open(tmp, "w") as f:
             f.write(textwrap.dedent(text).replace("@DIR@", self.tmp)
                     .replace("@BIN@", harness.BIN))
         os.rename(tmp, d.path)
-        d.signal(signal.SIGHUP)
+        if ctl:
+            droverctl = os.path.join(os.path.dirname(harness.DROVER),
+                                     "droverctl")
+            subprocess.run([droverctl, "-s", d.socket, "reload"],
+                           check=True, capture_output=True,
+                           timeout=30 * harness.SCALE)
+        else:
+            d.signal(signal.SIGHUP)
         d.wait_log(r"reload: \d+ unchanged", count=n + 1)
 
     def status(self, d, job):
@@ -583,7 +592,7 @@ class Listeners(harness.DroverTest):
             startsecs = 0
             numprocs = 2
             process_name = a_%(process_num)s
-            """)
+            """, ctl=True)
         wait_for(lambda: len(events(self.path("ev"))) == 5,
                  what="3 queued and 2 new RUNNING events")
         evs = events(self.path("ev"))
@@ -592,6 +601,98 @@ class Listeners(harness.DroverTest):
         self.assertEqual(names, {"processname:pool", "processname:a_0",
                                  "processname:a_1", "processname:pool_0",
                                  "processname:pool_1"})
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
+    def test_update_adds_and_removes_pools(self):
+        """supervisorctl update: stop (the held event goes back to the
+        queue), then remove (the queue is dropped out loud)."""
+        need_supervisorctl(self)
+        d = self.drover("""
+            [unix_http_server]
+            file = @DIR@/sv.sock
+
+            [eventlistener:old]
+            command = @BIN@/evlistener.py @DIR@/old hold
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        wait_for(lambda: events(self.path("old")) and
+                 "events queued 1 " in self.status(d, "old"),
+                 what="old holds one event, one queued")
+        held = events(self.path("old"))[0][1]
+        with open(d.path, "w") as f:
+            f.write(textwrap.dedent("""
+                [unix_http_server]
+                file = @DIR@/sv.sock
+
+                [eventlistener:new]
+                command = @BIN@/evlistener.py @DIR@/ev ok
+                events = PROCESS_GROUP, PROCESS_STATE_RUNNING
+                startsecs = 0
+
+                [program:a]
+                command = /bin/sleep 61
+                startsecs = 0
+                """).replace("@DIR@", self.tmp)
+                    .replace("@BIN@", harness.BIN))
+        out = subprocess.run([SUPERVISORCTL, "-s", "unix://" +
+                              self.path("sv.sock"), "update"],
+                             capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL,
+                             timeout=30 * harness.SCALE).stdout
+        self.assertIn("old: removed process group", out)
+        self.assertIn("new: added process group", out)
+        d.wait_log(r"pool old: removed: dropped 2 queued events "
+                   r"\(serials 1-2\)")
+        self.assertEqual(held, 1)
+        self.assertIn("a: updated process group", out)
+        # a restarted group is removed and added, as supervisord does
+        wait_for(lambda: [(e[3], e[4]) for e in events(self.path("ev"))
+                          if e[3].startswith("PROCESS_GROUP")] ==
+                 [("PROCESS_GROUP_ADDED", "groupname:new\\n"),
+                  ("PROCESS_GROUP_REMOVED", "groupname:a\\n"),
+                  ("PROCESS_GROUP_ADDED", "groupname:a\\n"),
+                  ("PROCESS_GROUP_REMOVED", "groupname:old\\n")],
+                 what="new hears its own ADDED, a's and old's")
+        wait_for(lambda: any(e[4].startswith("processname:new ")
+                             for e in events(self.path("ev"))),
+                 what="new's own RUNNING")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
+    def test_reload_removes_holding_listener(self):
+        """The event a removed listener held and never answered is
+        dropped out loud once the listener is gone."""
+        d = self.drover("""
+            [eventlistener:old]
+            command = @BIN@/evlistener.py @DIR@/old hold
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        wait_for(lambda: events(self.path("old")) and
+                 "events queued 1 " in self.status(d, "old"),
+                 what="old holds one event, one queued")
+        held = events(self.path("old"))[0][1]
+        self.reload(d, """
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        d.wait_log(r"pool old: removed: dropped 1 queued event "
+                   r"\(serial 2\)")
+        d.wait_log(r"pool old: removed, its listener did not answer: "
+                   r"dropped event serial %d \(2 dropped so far\)" % held)
         d.signal(signal.SIGTERM)
         self.assertEqual(d.wait_exit(), 0)
 

@@ -697,5 +697,37 @@ class Listeners(harness.DroverTest):
         self.assertEqual(d.wait_exit(), 0)
 
 
+    def test_reload_sends_no_second_running(self):
+        """A reload before every service is up is no second start."""
+        conf = """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = SUPERVISOR_STATE_CHANGE, PROCESS_GROUP
+            startsecs = 0
+
+            [program:slow]
+            command = /bin/sleep 60
+            startsecs = 60
+            """
+        d = self.drover(conf)
+        wait_for(lambda: events(self.path("ev")), what="RUNNING")
+        for job in ("b", "c"):
+            conf += """
+            [program:%s]
+            command = /bin/sleep 60
+            startsecs = 0
+            """ % job
+            self.reload(d, conf)
+            wait_for(lambda: ("PROCESS_GROUP_ADDED", "groupname:%s\\n" %
+                              job) in [(e[3], e[4]) for e in
+                                       events(self.path("ev"))],
+                     what="GROUP_ADDED " + job)
+        self.assertEqual([e[3] for e in events(self.path("ev"))],
+                         ["SUPERVISOR_STATE_CHANGE_RUNNING",
+                          "PROCESS_GROUP_ADDED", "PROCESS_GROUP_ADDED"])
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
 if __name__ == "__main__":
     harness.main()

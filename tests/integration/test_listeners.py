@@ -729,5 +729,30 @@ class Listeners(harness.DroverTest):
         self.assertEqual(d.wait_exit(), 0)
 
 
+    def test_reload_adds_stdout_events_job(self):
+        """A job a reload adds with stdout_events_enabled: its first line,
+        written at once, is an event (the bus subscription follows)."""
+        conf = """
+            [eventlistener:out]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_LOG
+            startsecs = 0
+            """
+        d = self.drover(conf)
+        d.wait_log(r"all autostart services are up")
+        self.reload(d, conf + """
+            [program:talker]
+            command = /bin/sh -c 'echo hello; exec sleep 60'
+            startsecs = 0
+            stdout_events_enabled = true
+            """)
+        wait_for(lambda: events(self.path("ev")), what="a PROCESS_LOG")
+        evs = events(self.path("ev"))
+        self.assertEqual(evs[0][3], "PROCESS_LOG_STDOUT")
+        self.assertTrue(evs[0][4].endswith("\\nhello\\n"), evs[0][4])
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
 if __name__ == "__main__":
     harness.main()

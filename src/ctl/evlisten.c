@@ -164,8 +164,8 @@ serial_cmp(const void *a, const void *b)
 
 /*
  * The serials of a queue as ranges, "1-7,9,12-13", cut with "..." where
- * BUF ends: a FAIL sent back by one process of a pool while another held
- * a later event leaves the queue out of order.
+ * BUF (SZ > 4) ends: a FAIL sent back by one process of a pool while
+ * another held a later event leaves the queue out of order.
  */
 static void
 serials_fmt(char *buf, size_t sz, const struct evl_q *q, int nq)
@@ -190,8 +190,7 @@ serials_fmt(char *buf, size_t sz, const struct evl_q *q, int nq)
 			n = snprintf(buf + off, sz - off, "%s%llu",
 			    i > 0 ? "," : "", (unsigned long long)v[i]);
 		if (n < 0 || (size_t)n >= sz - off) {
-			strcpy(buf + (sz > 4 ? sz - 4 : 0), sz > 4 ? "..." :
-			    "");
+			strcpy(buf + sz - 4, "...");
 			break;
 		}
 		off += (size_t)n;
@@ -652,20 +651,27 @@ pool_update(const struct job *job, enum bus_job jb)
 static void
 on_job(const struct bus_event *be)
 {
-	const struct job_config	*cfg = be->job->cfg;
+	const struct job_config	*cfg = be->job->cfg, *was = cfg;
 	char			 buf[512];
 	int			 n;
 
+	/* restarted: supervisorctl update removes the old group, adds the
+	 * new one (its name may have changed) */
+	if (be->jb == BJ_CHANGED && be->job->replaces != NULL)
+		was = be->job->replaces->cfg;
 	pool_update(be->job, be->jb);
-	n = snprintf(buf, sizeof(buf), "groupname:%s\n", cfg->group != NULL ?
-	    cfg->group : cfg->name);
-	/* restarted: supervisorctl update removes and adds the group */
-	if (be->jb != BJ_ADDED)
+	if (be->jb != BJ_ADDED) {
+		n = snprintf(buf, sizeof(buf), "groupname:%s\n",
+		    was->group != NULL ? was->group : was->name);
 		evl_emit(evl_type_lookup("PROCESS_GROUP_REMOVED"), buf,
 		    (size_t)n);
-	if (be->jb != BJ_REMOVED)
+	}
+	if (be->jb != BJ_REMOVED) {
+		n = snprintf(buf, sizeof(buf), "groupname:%s\n",
+		    cfg->group != NULL ? cfg->group : cfg->name);
 		evl_emit(evl_type_lookup("PROCESS_GROUP_ADDED"), buf,
 		    (size_t)n);
+	}
 }
 
 static void

@@ -14,6 +14,11 @@
  * decided when the listener's stdout is at its end, never at the reap:
  * a listener that acks and exits at once may be reaped before its ack is
  * read (the run model of STYLE.md: reaped AND pipes at EOF).
+ *
+ * A reload changes the pools in place (BUS_JOB): an added listener job
+ * gets a new pool, a removed one's pool drops its queue out loud and goes
+ * once its last process is gone, and a kept or restarted one keeps its
+ * queue and takes its new events and buffer_size before the next event.
  */
 #include <sys/queue.h>
 
@@ -59,14 +64,18 @@ struct evl_proc {
 
 struct evl_pool {
 	char			*name;
-	const struct job	*job;
+	const struct job	*job;		/* NULL once removed */
+	const struct job_config	*cfg;		/* what subs and max come from */
+	bool			 removed;	/* by a reload: its procs go */
 	bool			 subs[64];
 	struct evl_q		 q;
 	int			 nq, max;
 	uint64_t		 poolserial;
 	uint64_t		 dropped;
 	LIST_HEAD(, evl_proc)	 procs;
+	TAILQ_ENTRY(evl_pool)	 entry;
 };
+TAILQ_HEAD(evl_pools, evl_pool);
 
 static const int tick_secs[] = { 5, 60, 3600 };
 #define NTICKS	3
@@ -74,8 +83,10 @@ static const int tick_secs[] = { 5, 60, 3600 };
 struct evl {
 	struct drover		*d;
 	struct event		*tick[NTICKS];	/* only if someone listens */
-	struct evl_pool		*pools;
-	int			 npools;
+	struct event		*reconf;	/* after a reload: ticks, mask */
+	unsigned		 mask;		/* what evl_bus is subscribed to */
+	struct evl_pools	 pools;		/* removed ones until their
+						   procs are gone */
 	uint64_t		 serial;
 };
 
@@ -86,13 +97,25 @@ static void	pool_pump(struct evl_pool *);
 static struct evl_proc *
 proc_find(const struct instance *in)
 {
+	struct evl_pool	*pool;
 	struct evl_proc	*p;
-	int		 i;
 
-	for (i = 0; i < E->npools; i++)
-		LIST_FOREACH(p, &E->pools[i].procs, entry)
+	TAILQ_FOREACH(pool, &E->pools, entry)
+		LIST_FOREACH(p, &pool->procs, entry)
 			if (p->in == in)
 				return p;
+	return NULL;
+}
+
+/* The live pool of this name (a removed one may linger beside it). */
+static struct evl_pool *
+pool_find(const char *name)
+{
+	struct evl_pool	*pool;
+
+	TAILQ_FOREACH(pool, &E->pools, entry)
+		if (!pool->removed && strcmp(pool->name, name) == 0)
+			return pool;
 	return NULL;
 }
 
@@ -105,14 +128,178 @@ ev_free(struct evl_ev *ev)
 	free(ev);
 }
 
+/* An event no listener will get: counted and logged, never silent. */
+static void
+pool_drop(struct evl_pool *pool, struct evl_ev *ev, const char *why)
+{
+	pool->dropped++;
+	E->d->d_events_dropped++;	/* metrics: never reset */
+	log_warnx("event listener pool %s: %s: dropped event serial %llu "
+	    "(%llu dropped so far)", pool->name, why,
+	    (unsigned long long)ev->serial, (unsigned long long)pool->dropped);
+	ev_free(ev);
+}
+
 /* Put an event back at the head: it is the next one sent. */
 static void
 pool_requeue(struct evl_pool *pool, struct evl_ev *ev)
 {
+	if (pool->removed) {
+		pool_drop(pool, ev, "removed, its listener did not answer");
+		return;
+	}
 	TAILQ_INSERT_HEAD(&pool->q, ev, entry);
 	pool->nq++;
 	log_info("event listener pool %s: event serial %llu sent again",
 	    pool->name, (unsigned long long)ev->serial);
+}
+
+static int
+serial_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The serials of a queue as ranges, "1-7,9,12-13", cut with "..." where
+ * BUF (SZ > 4) ends: a FAIL sent back by one process of a pool while
+ * another held a later event leaves the queue out of order.
+ */
+static void
+serials_fmt(char *buf, size_t sz, const struct evl_q *q, int nq)
+{
+	const struct evl_ev	*ev;
+	uint64_t		*v = xcalloc((size_t)nq, sizeof(*v));
+	size_t			 off = 0;
+	int			 i = 0, j, n;
+
+	TAILQ_FOREACH(ev, q, entry)
+		v[i++] = ev->serial;
+	qsort(v, (size_t)nq, sizeof(*v), serial_cmp);
+	buf[0] = '\0';
+	for (i = 0; i < nq; i = j) {
+		for (j = i + 1; j < nq && v[j] == v[j - 1] + 1; j++)
+			;
+		if (j - 1 > i)
+			n = snprintf(buf + off, sz - off, "%s%llu-%llu",
+			    i > 0 ? "," : "", (unsigned long long)v[i],
+			    (unsigned long long)v[j - 1]);
+		else
+			n = snprintf(buf + off, sz - off, "%s%llu",
+			    i > 0 ? "," : "", (unsigned long long)v[i]);
+		if (n < 0 || (size_t)n >= sz - off) {
+			strcpy(buf + sz - 4, "...");
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(v);
+}
+
+/* Subscriptions and bound from the job's current config; a smaller
+ * buffer_size drops the oldest events at once, each logged. */
+static void
+pool_configure(struct evl_pool *pool)
+{
+	const struct job_config	 *cfg = pool->job->cfg;
+	struct evl_ev		 *ev;
+	char			**e, why[64];
+	int			  t, i;
+
+	pool->cfg = cfg;
+	pool->max = cfg->buffer_size;
+	memset(pool->subs, 0, sizeof(pool->subs));
+	for (e = cfg->events; e != NULL && *e != NULL; e++) {
+		t = evl_type_lookup(*e);
+		for (i = 0; i < evl_ntypes(); i++)
+			if (evl_type_matches(t, i))
+				pool->subs[i] = true;
+	}
+	snprintf(why, sizeof(why), "buffer_size now %d", pool->max);
+	while (pool->nq > pool->max) {
+		ev = TAILQ_FIRST(&pool->q);
+		TAILQ_REMOVE(&pool->q, ev, entry);
+		pool->nq--;
+		pool_drop(pool, ev, why);
+	}
+}
+
+static struct evl_pool *
+pool_new(const struct job *job)
+{
+	struct evl_pool	*pool = xcalloc(1, sizeof(*pool));
+
+	pool->name = xstrdup(job->cfg->name);
+	pool->job = job;
+	pool->poolserial = 1;
+	TAILQ_INIT(&pool->q);
+	LIST_INIT(&pool->procs);
+	pool_configure(pool);
+	TAILQ_INSERT_TAIL(&E->pools, pool, entry);
+	return pool;
+}
+
+/* Its queue's events (none once removed) and the pool; no procs left. */
+static void
+pool_free(struct evl_pool *pool)
+{
+	struct evl_ev	*ev;
+
+	while ((ev = TAILQ_FIRST(&pool->q)) != NULL) {
+		TAILQ_REMOVE(&pool->q, ev, entry);
+		ev_free(ev);
+	}
+	TAILQ_REMOVE(&E->pools, pool, entry);
+	free(pool->name);
+	free(pool);
+}
+
+/*
+ * A reload removed its job: what is queued is dropped (counted, logged
+ * with the serials), nothing more is queued for it, and an event one of
+ * its stopping processes holds is dropped too if it is not answered.
+ * The pool goes with its last process.
+ */
+static void
+pool_remove(struct evl_pool *pool)
+{
+	struct evl_ev	*ev;
+	char		 serials[256];
+
+	if (pool->nq > 0) {
+		serials_fmt(serials, sizeof(serials), &pool->q, pool->nq);
+		pool->dropped += (uint64_t)pool->nq;
+		E->d->d_events_dropped += (uint64_t)pool->nq;
+		log_warnx("event listener pool %s: removed: dropped %d queued "
+		    "event%s (serial%s %s)", pool->name, pool->nq,
+		    pool->nq == 1 ? "" : "s", pool->nq == 1 ? "" : "s",
+		    serials);
+	}
+	while (pool->nq > 0) {
+		ev = TAILQ_FIRST(&pool->q);
+		TAILQ_REMOVE(&pool->q, ev, entry);
+		pool->nq--;
+		ev_free(ev);
+	}
+	pool->removed = true;
+	pool->job = NULL;
+	pool->cfg = NULL;
+	if (LIST_EMPTY(&pool->procs))
+		pool_free(pool);
+}
+
+/* A kept job's config moved on with a reload (adopt_config()): the
+ * pool's events and buffer_size follow before the next event. */
+static void
+pools_sync(void)
+{
+	struct evl_pool	*pool;
+
+	TAILQ_FOREACH(pool, &E->pools, entry)
+		if (!pool->removed && pool->cfg != pool->job->cfg)
+			pool_configure(pool);
 }
 
 static void
@@ -244,7 +431,10 @@ evl_data(struct instance *in, const char *buf, size_t len)
 		 */
 		pool = p->pool;
 		proc_gone(p);
-		pool_pump(pool);
+		if (pool->removed && LIST_EMPTY(&pool->procs))
+			pool_free(pool);
+		else
+			pool_pump(pool);
 		return;
 	}
 	if (p->state == LS_UNKNOWN)
@@ -268,21 +458,22 @@ evl_data(struct instance *in, const char *buf, size_t len)
 static void
 evl_spawned(struct instance *in, int fd)
 {
+	struct evl_pool	*pool;
 	struct evl_proc	*p;
-	int		 i;
 
-	if ((p = proc_find(in)) != NULL)
-		proc_gone(p);
-	for (i = 0; i < E->npools; i++)
-		if (strcmp(E->pools[i].name, in->job->cfg->name) == 0)
-			break;
-	if (i == E->npools) {
+	if ((p = proc_find(in)) != NULL) {
+		pool = p->pool;
+		proc_gone(p);	/* its stdout's end comes no more */
+		if (pool->removed && LIST_EMPTY(&pool->procs))
+			pool_free(pool);
+	}
+	if ((pool = pool_find(in->job->cfg->name)) == NULL) {
 		close(fd);
 		return;
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->in = in;
-	p->pool = &E->pools[i];
+	p->pool = pool;
 	p->fd = fd;
 	p->state = LS_ACK;
 	p->wev = event_new(E->d->d_base, fd, EV_WRITE, proc_writable_cb, p);
@@ -297,13 +488,12 @@ evl_emit(int type, const char *payload, size_t plen)
 {
 	struct evl_pool	*pool;
 	struct evl_ev	*ev, *old;
-	char		 hdr[512];
+	char		 hdr[512], why[64];
 	uint64_t	 serial = 0;
-	int		 i, n;
+	int		 n;
 
-	for (i = 0; i < E->npools; i++) {
-		pool = &E->pools[i];
-		if (!pool->subs[type])
+	TAILQ_FOREACH(pool, &E->pools, entry) {
+		if (pool->removed || !pool->subs[type])
 			continue;
 		if (serial == 0)
 			serial = ++E->serial;
@@ -311,14 +501,9 @@ evl_emit(int type, const char *payload, size_t plen)
 			old = TAILQ_FIRST(&pool->q);
 			TAILQ_REMOVE(&pool->q, old, entry);
 			pool->nq--;
-			pool->dropped++;
-			E->d->d_events_dropped++;	/* metrics: never reset */
-			log_warnx("event listener pool %s: buffer full "
-			    "(buffer_size %d): dropped event serial %llu (%llu "
-			    "dropped so far)", pool->name, pool->max,
-			    (unsigned long long)old->serial,
-			    (unsigned long long)pool->dropped);
-			ev_free(old);
+			snprintf(why, sizeof(why), "buffer full (buffer_size "
+			    "%d)", pool->max);
+			pool_drop(pool, old, why);
 		}
 		ev = xcalloc(1, sizeof(*ev));
 		ev->serial = serial;
@@ -437,12 +622,62 @@ evl_comm(struct instance *in, bool is_err, const char *data, size_t len)
 	free(buf);
 }
 
+/*
+ * A reload added, removed or restarted JOB: its pool follows, before the
+ * group events, so that a new pool hears its own PROCESS_GROUP_ADDED and
+ * a removed one not its own PROCESS_GROUP_REMOVED (supervisord's order).
+ * A restarted pool keeps its queue for its new processes.
+ */
+static void
+pool_update(const struct job *job, enum bus_job jb)
+{
+	struct evl_pool	*pool = pool_find(job->cfg->name);
+
+	if (jb != BJ_REMOVED && job->cfg->listener) {
+		if (pool == NULL) {
+			pool_new(job);
+			log_info("event listener pool %s: added", job->cfg->name);
+		} else {
+			pool->job = job;
+			pool_configure(pool);
+		}
+	} else if (pool != NULL && (jb != BJ_REMOVED || pool->job == job)) {
+		log_info("event listener pool %s: removed", pool->name);
+		pool_remove(pool);
+	}
+	event_active(E->reconf, 0, 0);
+}
+
+static void
+on_job(const struct bus_event *be)
+{
+	const struct job_config	*cfg = be->job->cfg, *was = cfg;
+	char			 buf[512];
+	int			 n;
+
+	/* restarted: supervisorctl update removes the old group, adds the
+	 * new one (its name may have changed) */
+	if (be->jb == BJ_CHANGED && be->job->replaces != NULL)
+		was = be->job->replaces->cfg;
+	pool_update(be->job, be->jb);
+	if (be->jb != BJ_ADDED) {
+		n = snprintf(buf, sizeof(buf), "groupname:%s\n",
+		    was->group != NULL ? was->group : was->name);
+		evl_emit(evl_type_lookup("PROCESS_GROUP_REMOVED"), buf,
+		    (size_t)n);
+	}
+	if (be->jb != BJ_REMOVED) {
+		n = snprintf(buf, sizeof(buf), "groupname:%s\n",
+		    cfg->group != NULL ? cfg->group : cfg->name);
+		evl_emit(evl_type_lookup("PROCESS_GROUP_ADDED"), buf,
+		    (size_t)n);
+	}
+}
+
 static void
 evl_bus(const struct bus_event *be, void *arg)
 {
-	char	buf[512];
-	int	n;
-
+	pools_sync();
 	switch (be->type) {
 	case BUS_STATE:
 		on_state(be);
@@ -451,17 +686,13 @@ evl_bus(const struct bus_event *be, void *arg)
 		on_output(be);
 		break;
 	case BUS_JOB:
-		if (be->jb == BJ_CHANGED)
-			break;
-		n = snprintf(buf, sizeof(buf), "groupname:%s\n",
-		    be->job->cfg->group != NULL ? be->job->cfg->group :
-		    be->job->cfg->name);
-		evl_emit(evl_type_lookup(be->jb == BJ_ADDED ?
-		    "PROCESS_GROUP_ADDED" : "PROCESS_GROUP_REMOVED"), buf,
-		    (size_t)n);
+		on_job(be);
 		break;
 	case BUS_DROVER:
-		if (be->dp.to == DP_STARTED)
+		if (be->dp.from == DP_RELOADING)
+			event_active(E->reconf, 0, 0);
+		/* the end of a reload is no new start */
+		if (be->dp.to == DP_STARTED && be->dp.from != DP_RELOADING)
 			evl_emit(evl_type_lookup(
 			    "SUPERVISOR_STATE_CHANGE_RUNNING"), "", 0);
 		else if (be->dp.to == DP_STOPPING)
@@ -490,21 +721,28 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A timer per TICK type some pool subscribes to; none otherwise, so an
- * idle drover without tick listeners does not wake up. */
+ * idle drover without tick listeners does not wake up.  A reload arms
+ * the new ones and frees the unwanted; one kept keeps its period. */
 static void
-ticks_arm(void)
+ticks_sync(void)
 {
-	struct timeval	tv;
-	char		name[16];
-	int		i, j, t;
+	struct evl_pool	*pool;
+	struct timeval	 tv;
+	char		 name[16];
+	bool		 want;
+	int		 i, t;
 
 	for (i = 0; i < NTICKS; i++) {
 		snprintf(name, sizeof(name), "TICK_%d", tick_secs[i]);
 		t = evl_type_lookup(name);
-		for (j = 0; j < E->npools; j++)
-			if (E->pools[j].subs[t])
-				break;
-		if (j == E->npools)
+		want = false;
+		TAILQ_FOREACH(pool, &E->pools, entry)
+			want |= !pool->removed && pool->subs[t];
+		if (!want && E->tick[i] != NULL) {
+			event_free(E->tick[i]);
+			E->tick[i] = NULL;
+		}
+		if (!want || E->tick[i] != NULL)
 			continue;
 		E->tick[i] = event_new(E->d->d_base, -1, EV_PERSIST, tick_cb,
 		    (void *)(intptr_t)i);
@@ -515,54 +753,58 @@ ticks_arm(void)
 	}
 }
 
-static void
-pool_init(struct evl_pool *pool, const struct job *job)
+/* What evl_bus needs: output lines only if a job sends PROCESS_LOG. */
+static unsigned
+bus_mask(void)
 {
-	char	**e;
-	int	  t, i;
+	unsigned	mask = BUS_MASK(BUS_STATE) | BUS_MASK(BUS_JOB) |
+			    BUS_MASK(BUS_DROVER);
+	int		i;
 
-	pool->name = xstrdup(job->cfg->name);
-	pool->job = job;
-	pool->max = job->cfg->buffer_size;
-	pool->poolserial = 1;
-	TAILQ_INIT(&pool->q);
-	LIST_INIT(&pool->procs);
-	for (e = job->cfg->events; e != NULL && *e != NULL; e++) {
-		t = evl_type_lookup(*e);
-		for (i = 0; i < evl_ntypes(); i++)
-			if (evl_type_matches(t, i))
-				pool->subs[i] = true;
-	}
+	for (i = 0; i < E->d->d_njobs; i++)
+		if (E->d->d_jobs[i]->cfg->stdout_events ||
+		    E->d->d_jobs[i]->cfg->stderr_events)
+			mask |= BUS_MASK(BUS_OUTPUT);
+	return mask;
 }
 
-/* Pools for the listener jobs of the table; nothing to do without. */
+/* After a reload, from the loop (the bus forbids subscribing while it
+ * delivers): the ticks and the output lines the new table wants.  It
+ * runs before the loop reads any new job's first output. */
+static void
+reconf_cb(evutil_socket_t fd, short what, void *arg)
+{
+	unsigned	mask = bus_mask();
+
+	ticks_sync();
+	if (mask == E->mask)
+		return;
+	bus_unsubscribe(E->d->d_bus, evl_bus, E);
+	E->mask = mask;
+	bus_subscribe(E->d->d_bus, BUS_PRIO_LISTENER, mask, evl_bus, E);
+}
+
+/* Pools for the listener jobs of the table.  Subscribed even with none,
+ * for a reload that adds one. */
 void
 evlisten_init(struct drover *d)
 {
-	struct job	*job;
-	bool		 logs = false;
-	int		 i, n = 0;
+	int	i;
 
 	E = xcalloc(1, sizeof(*E));
 	E->d = d;
+	TAILQ_INIT(&E->pools);
 	for (i = 0; i < d->d_njobs; i++)
-		n += d->d_jobs[i]->cfg->listener;
-	if (n == 0)
-		return;
-	E->pools = xcalloc((size_t)n, sizeof(*E->pools));
-	for (i = 0; i < d->d_njobs; i++) {
-		job = d->d_jobs[i];
-		if (job->cfg->listener)
-			pool_init(&E->pools[E->npools++], job);
-		logs |= job->cfg->stdout_events || job->cfg->stderr_events;
-	}
+		if (d->d_jobs[i]->cfg->listener)
+			pool_new(d->d_jobs[i]);
+	if ((E->reconf = event_new(d->d_base, -1, 0, reconf_cb, E)) == NULL)
+		fatalx("event_new");
 	d->d_evl_spawned = evl_spawned;
 	d->d_evl_data = evl_data;
 	d->d_evl_comm = evl_comm;
-	ticks_arm();
-	bus_subscribe(d->d_bus, BUS_PRIO_LISTENER, BUS_MASK(BUS_STATE) |
-	    BUS_MASK(BUS_JOB) | BUS_MASK(BUS_DROVER) |
-	    (logs ? BUS_MASK(BUS_OUTPUT) : 0), evl_bus, E);
+	ticks_sync();
+	E->mask = bus_mask();
+	bus_subscribe(d->d_bus, BUS_PRIO_LISTENER, E->mask, evl_bus, E);
 }
 
 /* REMOTE_COMMUNICATION: "type:T\n" then the data, as supervisord's
@@ -573,7 +815,7 @@ evlisten_remote_comm(const char *type, const char *data)
 	char	*buf;
 	int	 n;
 
-	if (E == NULL || E->npools == 0)
+	if (E == NULL || TAILQ_EMPTY(&E->pools))
 		return;
 	n = asprintf(&buf, "type:%s\n%s", type, data);
 	if (n == -1)
@@ -586,16 +828,13 @@ evlisten_remote_comm(const char *type, const char *data)
 bool
 evlisten_pool_stats(const char *pool, int *queued, uint64_t *dropped)
 {
-	int	i;
+	struct evl_pool	*p;
 
-	for (i = 0; E != NULL && i < E->npools; i++) {
-		if (strcmp(E->pools[i].name, pool) == 0) {
-			*queued = E->pools[i].nq;
-			*dropped = E->pools[i].dropped;
-			return true;
-		}
-	}
-	return false;
+	if (E == NULL || (p = pool_find(pool)) == NULL)
+		return false;
+	*queued = p->nq;
+	*dropped = p->dropped;
+	return true;
 }
 
 void
@@ -607,13 +846,12 @@ evlisten_fini(struct drover *d)
 
 	if (E == NULL)
 		return;
-	if (E->npools > 0)
-		bus_unsubscribe(d->d_bus, evl_bus, E);
+	bus_unsubscribe(d->d_bus, evl_bus, E);
 	for (i = 0; i < NTICKS; i++)
 		if (E->tick[i] != NULL)
 			event_free(E->tick[i]);
-	for (i = 0; i < E->npools; i++) {
-		pool = &E->pools[i];
+	event_free(E->reconf);
+	while ((pool = TAILQ_FIRST(&E->pools)) != NULL) {
 		while (!LIST_EMPTY(&pool->procs))
 			proc_gone(LIST_FIRST(&pool->procs));
 		/*
@@ -626,16 +864,11 @@ evlisten_fini(struct drover *d)
 			    pool->nq, (unsigned long long)ev->serial,
 			    (unsigned long long)TAILQ_LAST(&pool->q,
 			    evl_q)->serial);
-		while ((ev = TAILQ_FIRST(&pool->q)) != NULL) {
-			TAILQ_REMOVE(&pool->q, ev, entry);
-			ev_free(ev);
-		}
 		if (pool->dropped > 0)
 			log_warnx("event listener pool %s: %llu events dropped",
 			    pool->name, (unsigned long long)pool->dropped);
-		free(pool->name);
+		pool_free(pool);
 	}
-	free(E->pools);
 	free(E);
 	E = NULL;
 	d->d_evl_spawned = NULL;

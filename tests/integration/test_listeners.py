@@ -4,10 +4,12 @@ import os
 import shutil
 import signal
 import subprocess
+import textwrap
 import unittest
 
 import harness
 from harness import wait_for
+from test_xmlrpc import SUPERVISORCTL, need_supervisorctl
 
 
 def superlance_src(dest):
@@ -364,6 +366,392 @@ class Listeners(harness.DroverTest):
         self.assertEqual(d.wait_exit(), 2)
         self.assertRegex(d.log(), r"drover.ini:4: .*unknown event type "
                          r"'PROCESS_STATE_NOPE'")
+
+
+    # -- a reload adds, removes and changes pools --------------------------
+
+    def reload(self, d, text, ctl=False):
+        """Write TEXT as d's configuration and SIGHUP it (droverctl reload
+        if CTL); wait for it."""
+        n = d.log().count("reload: reading")
+        tmp = d.path + ".new"
+        with open(tmp, "w") as f:
+            f.write(textwrap.dedent(text).replace("@DIR@", self.tmp)
+                    .replace("@BIN@", harness.BIN))
+        os.rename(tmp, d.path)
+        if ctl:
+            droverctl = os.path.join(os.path.dirname(harness.DROVER),
+                                     "droverctl")
+            subprocess.run([droverctl, "-s", d.socket, "reload"],
+                           check=True, capture_output=True,
+                           timeout=30 * harness.SCALE)
+        else:
+            d.signal(signal.SIGHUP)
+        d.wait_log(r"reload: \d+ unchanged", count=n + 1)
+
+    def status(self, d, job):
+        ctl = os.path.join(os.path.dirname(harness.DROVER), "droverctl")
+        return subprocess.run([ctl, "-s", d.socket, "status", job],
+                              capture_output=True, text=True).stdout
+
+    def test_reload_adds_pool(self):
+        """From no pool at all: the new one hears its own GROUP_ADDED."""
+        d = self.drover("""
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        d.wait_log(r"all autostart services are up")
+        self.reload(d, """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_GROUP, PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+
+            [program:b]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        want = [("PROCESS_GROUP_ADDED", "groupname:rec\\n"),
+                ("PROCESS_GROUP_ADDED", "groupname:b\\n")]
+        wait_for(lambda: [(e[3], e[4]) for e in events(self.path("ev"))
+                          if e[3] == "PROCESS_GROUP_ADDED"] == want,
+                 what="both PROCESS_GROUP_ADDED")
+        wait_for(lambda: any(e[4].startswith("processname:b ") for e in
+                             events(self.path("ev"))), what="b RUNNING")
+        evs = events(self.path("ev"))
+        self.assertEqual([e[1] for e in evs], list(range(1, len(evs) + 1)))
+        self.assertEqual([e[2] for e in evs], list(range(1, len(evs) + 1)))
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_reload_removes_pool(self):
+        """Its queue is dropped out loud; the serials others hear go on."""
+        d = self.drover("""
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE, PROCESS_GROUP
+            startsecs = 0
+
+            [eventlistener:deaf]
+            command = @BIN@/evlistener.py @DIR@/deaf silent
+            events = PROCESS_STATE
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        d.wait_log(r"all autostart services are up")
+        wait_for(lambda: "events queued 6 " in self.status(d, "deaf"),
+                 what="6 events queued for deaf")
+        self.reload(d, """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE, PROCESS_GROUP
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        d.wait_log(r"event listener pool deaf: removed: dropped 7 queued "
+                   r"events \(serials 1-7\)")
+        wait_for(lambda: any(e[3] == "PROCESS_GROUP_REMOVED" for e in
+                             events(self.path("ev"))), what="GROUP_REMOVED")
+        wait_for(lambda: any(e[3] == "PROCESS_STATE_STOPPED" and
+                             e[4].startswith("processname:deaf ")
+                             for e in events(self.path("ev"))),
+                 what="deaf STOPPED")
+        self.assertEqual(self.status(d, "deaf").find("events queued"), -1)
+        # a later event: only rec hears it, with the next serial
+        self.reload(d, """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE, PROCESS_GROUP
+            startsecs = 0
+            """)
+        wait_for(lambda: any(e[3] == "PROCESS_STATE_STOPPED" and
+                             e[4].startswith("processname:a ")
+                             for e in events(self.path("ev"))),
+                 what="a STOPPED")
+        evs = events(self.path("ev"))
+        self.assertEqual([e[1] for e in evs], list(range(1, len(evs) + 1)))
+        self.assertNotRegex(d.log(), r"pool deaf: event serial")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_reload_changes_events_in_place(self):
+        """events = : the next event; the listener keeps running."""
+        d = self.drover("""
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        wait_for(lambda: len(events(self.path("ev"))) == 2,
+                 what="2 RUNNING events")
+        pid = events(self.path("ev"))[0][0]
+        self.reload(d, """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_EXITED
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+
+            [program:b]
+            command = /bin/true
+            startsecs = 0
+            autorestart = false
+            """)
+        wait_for(lambda: len(events(self.path("ev"))) == 3,
+                 what="b EXITED")
+        evs = events(self.path("ev"))
+        self.assertEqual(evs[2][3], "PROCESS_STATE_EXITED")
+        self.assertTrue(evs[2][4].startswith("processname:b "))
+        self.assertEqual({e[0] for e in evs}, {pid})
+        self.assertEqual([e[1] for e in evs], [1, 2, 3])
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_reload_shrinks_buffer(self):
+        """buffer_size = : the queue is cut to it at once, out loud."""
+        d = self.drover("""
+            [eventlistener:deaf]
+            command = @BIN@/evlistener.py @DIR@/ev silent
+            events = PROCESS_STATE
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 2
+            process_name = a_%(process_num)s
+            """)
+        wait_for(lambda: "events queued 6 " in self.status(d, "deaf"),
+                 what="6 events queued")
+        pid = d.pid
+        self.reload(d, """
+            [eventlistener:deaf]
+            command = @BIN@/evlistener.py @DIR@/ev silent
+            events = PROCESS_STATE
+            buffer_size = 2
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 2
+            process_name = a_%(process_num)s
+            """)
+        for s in range(1, 5):
+            d.wait_log(r"pool deaf: buffer_size now 2: dropped event "
+                       r"serial %d " % s)
+        self.assertIn("events queued 2 dropped 4", self.status(d, "deaf"))
+        self.assertEqual(d.pid, pid)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+    def test_reload_restart_keeps_queue(self):
+        """A new command and numprocs: the new processes get the queue."""
+        d = self.drover("""
+            [eventlistener:pool]
+            command = @BIN@/evlistener.py @DIR@/ev silent
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 2
+            process_name = a_%(process_num)s
+            """)
+        wait_for(lambda: "events queued 3 " in self.status(d, "pool"),
+                 what="3 events queued")
+        self.reload(d, """
+            [eventlistener:pool]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+            numprocs = 2
+            process_name = pool_%(process_num)s
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            numprocs = 2
+            process_name = a_%(process_num)s
+            """, ctl=True)
+        wait_for(lambda: len(events(self.path("ev"))) == 5,
+                 what="3 queued and 2 new RUNNING events")
+        evs = events(self.path("ev"))
+        self.assertEqual(sorted(e[1] for e in evs), [1, 2, 3, 4, 5])
+        names = {e[4].split()[0] for e in evs}
+        self.assertEqual(names, {"processname:pool", "processname:a_0",
+                                 "processname:a_1", "processname:pool_0",
+                                 "processname:pool_1"})
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
+    def test_update_adds_and_removes_pools(self):
+        """supervisorctl update: stop (the held event goes back to the
+        queue), then remove (the queue is dropped out loud)."""
+        need_supervisorctl(self)
+        d = self.drover("""
+            [unix_http_server]
+            file = @DIR@/sv.sock
+
+            [eventlistener:old]
+            command = @BIN@/evlistener.py @DIR@/old hold
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        wait_for(lambda: events(self.path("old")) and
+                 "events queued 1 " in self.status(d, "old"),
+                 what="old holds one event, one queued")
+        held = events(self.path("old"))[0][1]
+        with open(d.path, "w") as f:
+            f.write(textwrap.dedent("""
+                [unix_http_server]
+                file = @DIR@/sv.sock
+
+                [eventlistener:new]
+                command = @BIN@/evlistener.py @DIR@/ev ok
+                events = PROCESS_GROUP, PROCESS_STATE_RUNNING
+                startsecs = 0
+
+                [program:a]
+                command = /bin/sleep 61
+                startsecs = 0
+                """).replace("@DIR@", self.tmp)
+                    .replace("@BIN@", harness.BIN))
+        out = subprocess.run([SUPERVISORCTL, "-s", "unix://" +
+                              self.path("sv.sock"), "update"],
+                             capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL,
+                             timeout=30 * harness.SCALE).stdout
+        self.assertIn("old: removed process group", out)
+        self.assertIn("new: added process group", out)
+        d.wait_log(r"pool old: removed: dropped 2 queued events "
+                   r"\(serials 1-2\)")
+        self.assertEqual(held, 1)
+        self.assertIn("a: updated process group", out)
+        # a restarted group is removed and added, as supervisord does
+        wait_for(lambda: [(e[3], e[4]) for e in events(self.path("ev"))
+                          if e[3].startswith("PROCESS_GROUP")] ==
+                 [("PROCESS_GROUP_ADDED", "groupname:new\\n"),
+                  ("PROCESS_GROUP_REMOVED", "groupname:a\\n"),
+                  ("PROCESS_GROUP_ADDED", "groupname:a\\n"),
+                  ("PROCESS_GROUP_REMOVED", "groupname:old\\n")],
+                 what="new hears its own ADDED, a's and old's")
+        wait_for(lambda: any(e[4].startswith("processname:new ")
+                             for e in events(self.path("ev"))),
+                 what="new's own RUNNING")
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
+    def test_reload_removes_holding_listener(self):
+        """The event a removed listener held and never answered is
+        dropped out loud once the listener is gone."""
+        d = self.drover("""
+            [eventlistener:old]
+            command = @BIN@/evlistener.py @DIR@/old hold
+            events = PROCESS_STATE_RUNNING
+            startsecs = 0
+
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        wait_for(lambda: events(self.path("old")) and
+                 "events queued 1 " in self.status(d, "old"),
+                 what="old holds one event, one queued")
+        held = events(self.path("old"))[0][1]
+        self.reload(d, """
+            [program:a]
+            command = /bin/sleep 60
+            startsecs = 0
+            """)
+        d.wait_log(r"pool old: removed: dropped 1 queued event "
+                   r"\(serial 2\)")
+        d.wait_log(r"pool old: removed, its listener did not answer: "
+                   r"dropped event serial %d \(2 dropped so far\)" % held)
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
+    def test_reload_sends_no_second_running(self):
+        """A reload before every service is up is no second start."""
+        conf = """
+            [eventlistener:rec]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = SUPERVISOR_STATE_CHANGE, PROCESS_GROUP
+            startsecs = 0
+
+            [program:slow]
+            command = /bin/sleep 60
+            startsecs = 60
+            """
+        d = self.drover(conf)
+        wait_for(lambda: events(self.path("ev")), what="RUNNING")
+        for job in ("b", "c"):
+            conf += """
+            [program:%s]
+            command = /bin/sleep 60
+            startsecs = 0
+            """ % job
+            self.reload(d, conf)
+            wait_for(lambda: ("PROCESS_GROUP_ADDED", "groupname:%s\\n" %
+                              job) in [(e[3], e[4]) for e in
+                                       events(self.path("ev"))],
+                     what="GROUP_ADDED " + job)
+        self.assertEqual([e[3] for e in events(self.path("ev"))],
+                         ["SUPERVISOR_STATE_CHANGE_RUNNING",
+                          "PROCESS_GROUP_ADDED", "PROCESS_GROUP_ADDED"])
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
+
+
+    def test_reload_adds_stdout_events_job(self):
+        """A job a reload adds with stdout_events_enabled: its first line,
+        written at once, is an event (the bus subscription follows)."""
+        conf = """
+            [eventlistener:out]
+            command = @BIN@/evlistener.py @DIR@/ev ok
+            events = PROCESS_LOG
+            startsecs = 0
+            """
+        d = self.drover(conf)
+        d.wait_log(r"all autostart services are up")
+        self.reload(d, conf + """
+            [program:talker]
+            command = /bin/sh -c 'echo hello; exec sleep 60'
+            startsecs = 0
+            stdout_events_enabled = true
+            """)
+        wait_for(lambda: events(self.path("ev")), what="a PROCESS_LOG")
+        evs = events(self.path("ev"))
+        self.assertEqual(evs[0][3], "PROCESS_LOG_STDOUT")
+        self.assertTrue(evs[0][4].endswith("\\nhello\\n"), evs[0][4])
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(), 0)
 
 
 if __name__ == "__main__":

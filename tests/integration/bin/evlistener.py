@@ -8,6 +8,7 @@ the payload to OUT for every event, then answers by MODE:
   crashfirst exit(3) on the first event ever (marker OUT.crashed), else OK
   killfatal on PROCESS_STATE_FATAL: kill -QUIT the pid in ARG (a pidfile)
   silent    never says READY
+  hold      takes the first event and never answers it
   drain     ok, but ignores SIGTERM and exits once it has acknowledged an
             event named ARG (a shutdown's last words reach it)
 """
@@ -46,6 +47,9 @@ while True:
         f.write(("%d %s %s %s\n" % (os.getpid(), hdr["serial"],
                  hdr["poolserial"], hdr["eventname"])).encode())
         f.write(b"  " + payload.replace(b"\n", b"\\n") + b"\n")
+    if mode == "hold":
+        stdin.read()
+        sys.exit(0)
     if mode == "failfirst":
         seen = out + ".seen"
         serials = open(seen).read().split() if os.path.exists(seen) else []

@@ -46,7 +46,7 @@ run fuzz_calendar
 build fuzz_evlisten $common
 run fuzz_evlisten
 # the XML-RPC request path runs through the whole daemon but main()
-all=$(find "$top/src" -name '*.c' ! -name main.c ! -name droverctl.c | sort)
+all=$(find "$top/src" -name '*.c' ! -name main.c ! -name 'droverctl*.c' | sort)
 # (the status page's assets, which make generates, for page.c)
 sh "$top/src/ctl/embed.sh" "$top/src/ctl/page.html" "$top/src/ctl/page.css" \
     "$top/src/ctl/page.js" > "$out/page_assets.h"

@@ -12,7 +12,7 @@ LIBS="$(pkg-config --cflags --libs libsystemd inih libevent)"
 u=$top/src/util
 common="$top/src/ctl/evlisten_proto.c $u/value.c $u/value_interp.c $u/strv.c $u/xmalloc.c $u/log.c $top/src/proc/outring.c $u/calendar.c"
 cdir=$top/src/config
-config="$cdir/config.c $cdir/config_util.c $cdir/config_sect.c $cdir/config_read.c $cdir/config_keys.c $cdir/config_job.c $cdir/validate.c $cdir/config_http.c $cdir/config_hook.c $top/src/util/names.c"
+config="$cdir/config.c $cdir/config_util.c $cdir/config_sect.c $cdir/config_read.c $cdir/config_keys.c $cdir/config_job.c $cdir/config_jobkey.c $cdir/validate.c $cdir/config_http.c $cdir/config_hook.c $top/src/util/names.c"
 JANSSON="$(pkg-config --cflags --libs jansson)"
 
 build() {	# name sources...
@@ -46,7 +46,7 @@ run fuzz_calendar
 build fuzz_evlisten $common
 run fuzz_evlisten
 # the XML-RPC request path runs through the whole daemon but main()
-all=$(find "$top/src" -name '*.c' ! -name main.c ! -name droverctl.c | sort)
+all=$(find "$top/src" -name '*.c' ! -name main.c ! -name 'droverctl*.c' | sort)
 # (the status page's assets, which make generates, for page.c)
 sh "$top/src/ctl/embed.sh" "$top/src/ctl/page.html" "$top/src/ctl/page.css" \
     "$top/src/ctl/page.js" > "$out/page_assets.h"

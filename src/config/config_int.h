@@ -4,8 +4,9 @@
  * Loading has three phases.  Reading (config_read.c) turns each file into
  * raw sections of raw keys, every key with the file and line it came from,
  * merging repeated supervisord sections and following includes.  Building
- * (config_keys.c for [drover] and groups, config_job.c for jobs)
- * interpolates and parses the values.  Validation (validate.c) checks what
+ * (config_keys.c for [drover] and groups, config_job.c for jobs, with
+ * config_jobkey.c's table of their keys) interpolates and parses the
+ * values.  Validation (validate.c) checks what
  * spans jobs: names, dependencies, groups.  Every phase records every error
  * and goes on, so one run reports them all.
  */
@@ -15,6 +16,7 @@
 #include <sys/types.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "names.h"
@@ -147,10 +149,56 @@ enum key_verdict http_key_check(enum sect_type, const char *key);
 const char	*http_key_suggest(enum sect_type, const char *key);
 void		 http_build(struct loader *);
 
-/* config_job.c */
+/* config_jobkey.c: a job's keys, where each is allowed and how its value
+ * is parsed into the job being built (by config_job.c) */
+enum inst {
+	I_COMMAND, I_PROCESS_NAME, I_DIRECTORY, I_ENVIRONMENT,
+	I_STDOUT, I_STDERR, I_STDOUT_LOGFILE, I_STDERR_LOGFILE, NINST
+};
+
+struct jobbuild {
+	struct loader		*ld;
+	const struct rsect	*sect;
+	struct job_config	*job;
+	const struct rkey	*inst[NINST];
+	const struct rkey	*numprocs_k, *shield_k, *backoff_max_k;
+	const struct rkey	*killasgroup_k;
+	const struct rkey	*schedule_k, *interval_k, *timezone_k;
+	const struct rkey	*hook_k[HOOK__MAX];
+	int			 numprocs;
+	int			 numprocs_start;
+	uint64_t		 maxbytes[2];
+	int			 backups[2];
+	bool			 redirect;
+	int			 stopasgroup;	/* -1: not set */
+	int			 killasgroup;
+	bool			 killmode_set;
+	char		       **seen_dirs;	/* directories checked */
+};
+
+typedef int (*jobkey_fn)(struct jobbuild *, const struct rkey *,
+    const char *, size_t);
+
+struct jobkey {
+	const char	*name;
+	unsigned	 in;
+	jobkey_fn	 set;
+	size_t		 arg;		/* offset, instance key or stream */
+	const char	*why;		/* where it belongs, or why ignored */
+};
+
 enum key_verdict job_key_check(enum sect_type, const char *key,
 		    const char **why);
 const char	*job_key_suggest(enum sect_type, const char *key);
+const struct jobkey *jobkey_find(const char *);
+int		 bad(struct jobbuild *, const struct rkey *, const char *,
+		    const char *expected);
+int		 set_inst(struct jobbuild *, const struct rkey *, const char *,
+		    size_t);
+int		 set_hook(struct jobbuild *, const struct rkey *, const char *,
+		    size_t);
+
+/* config_job.c */
 void		 job_build_all(struct loader *);
 void		 job_config_free(struct job_config *);
 

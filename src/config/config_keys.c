@@ -4,7 +4,7 @@
  * [supervisord] is read as [drover] with supervisord's extra keys: those
  * drover maps (loglevel, pidfile, environment) are used, the others are
  * warned about and ignored.  Job sections have their own table in
- * config_job.c.
+ * config_jobkey.c.
  */
 #include <sys/types.h>
 

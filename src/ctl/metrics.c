@@ -385,8 +385,8 @@ self_events(struct drover *d, struct evbuffer *b)
 			    (l[1] = d->d_jobs[i]->cfg->name, l),
 			    (uint64_t)queued);
 	promtext_family(b, "drover_listener_events_dropped_total", "counter",
-	    "Events each pool dropped because its queue was full "
-	    "(buffer_size).");
+	    "Events each pool dropped: its queue was full (buffer_size), "
+	    "a reload shrank it, or removed the pool.");
 	for (i = 0; i < d->d_njobs; i++)
 		if (!d->d_jobs[i]->removed && d->d_jobs[i]->cfg->listener &&
 		    evlisten_pool_stats(d->d_jobs[i]->cfg->name, &queued,

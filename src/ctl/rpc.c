@@ -598,20 +598,15 @@ struct rpc *
 rpc_new(struct drover *d)
 {
 	struct rpc		*rpc = xcalloc(1, sizeof(*rpc));
-	struct xmlrpc_method_info3 mi;
 	xmlrpc_env		 env;
-	size_t			 i;
 
 	rpc->r_d = d;
 	TAILQ_INIT(&rpc->r_waiting);
 	xmlrpc_env_init(&env);
 	rpc->r_reg = xmlrpc_registry_new(&env);
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]) &&
-	    !env.fault_occurred; i++) {
-		mi = methods[i];
-		mi.serverInfo = rpc;
-		xmlrpc_registry_add_method3(&env, rpc->r_reg, &mi);
-	}
+	if (!env.fault_occurred)
+		rpc_register(&env, rpc, methods, sizeof(methods) /
+		    sizeof(methods[0]));
 	if (!env.fault_occurred)
 		rpc_proc_register(&env, rpc);
 	if (!env.fault_occurred)

@@ -284,6 +284,34 @@ exitcodes_array(xmlrpc_env *env, const struct job_config *c)
 	return a;
 }
 
+static int
+capped(uint64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : (int)v;
+}
+
+/* The stdout_* or stderr_* members of a config info struct. */
+static void
+stream_info(xmlrpc_env *env, xmlrpc_value *st, const char *pfx,
+    const struct job_config *c, const struct sink *sk, int i)
+{
+	char	key[64];
+
+#define KEY(k)	(snprintf(key, sizeof(key), "%s_%s", pfx, k), key)
+	set_member(env, st, KEY("capture_maxbytes"), xmlrpc_int_new(env,
+	    capped(c->capture_max[i])));
+	set_member(env, st, KEY("events_enabled"), xmlrpc_bool_new(env,
+	    i == 0 ? c->stdout_events : c->stderr_events));
+	set_member(env, st, KEY("logfile"), sink_path(env, sk));
+	set_member(env, st, KEY("logfile_backups"), xmlrpc_int_new(env,
+	    sk->backups));
+	set_member(env, st, KEY("logfile_maxbytes"), xmlrpc_int_new(env,
+	    capped(sk->maxbytes)));
+	set_member(env, st, KEY("syslog"), xmlrpc_bool_new(env,
+	    sk->kind == SINK_JOURNAL));
+#undef KEY
+}
+
 static xmlrpc_value *
 config_info(xmlrpc_env *env, struct drover *d, const struct job_config *c,
     const struct proc_config *pc)
@@ -314,29 +342,11 @@ config_info(xmlrpc_env *env, struct drover *d, const struct job_config *c,
 	    c->startretries));
 	set_member(env, st, "startsecs", xmlrpc_int_new(env,
 	    (int)(c->startsecs / 1000)));
-	set_member(env, st, "stdout_capture_maxbytes", xmlrpc_int_new(env, 0));
-	set_member(env, st, "stdout_events_enabled", xmlrpc_bool_new(env,
-	    c->stdout_events));
-	set_member(env, st, "stdout_logfile", sink_path(env, &pc->out));
-	set_member(env, st, "stdout_logfile_backups", xmlrpc_int_new(env,
-	    pc->out.backups));
-	set_member(env, st, "stdout_logfile_maxbytes", xmlrpc_int_new(env,
-	    pc->out.maxbytes > INT32_MAX ? INT32_MAX : (int)pc->out.maxbytes));
-	set_member(env, st, "stdout_syslog", xmlrpc_bool_new(env,
-	    pc->out.kind == SINK_JOURNAL));
 	set_member(env, st, "stopsignal", xmlrpc_int_new(env, c->stopsignal));
 	set_member(env, st, "stopwaitsecs", xmlrpc_int_new(env,
 	    (int)(c->stopwaitsecs / 1000)));
-	set_member(env, st, "stderr_capture_maxbytes", xmlrpc_int_new(env, 0));
-	set_member(env, st, "stderr_events_enabled", xmlrpc_bool_new(env,
-	    c->stderr_events));
-	set_member(env, st, "stderr_logfile", sink_path(env, &pc->err));
-	set_member(env, st, "stderr_logfile_backups", xmlrpc_int_new(env,
-	    pc->err.backups));
-	set_member(env, st, "stderr_logfile_maxbytes", xmlrpc_int_new(env,
-	    pc->err.maxbytes > INT32_MAX ? INT32_MAX : (int)pc->err.maxbytes));
-	set_member(env, st, "stderr_syslog", xmlrpc_bool_new(env,
-	    pc->err.kind == SINK_JOURNAL));
+	stream_info(env, st, "stdout", c, &pc->out, 0);
+	stream_info(env, st, "stderr", c, &pc->err, 1);
 	set_member(env, st, "serverurl", xmlrpc_string_new(env, "AUTO"));
 	free(cmd);
 	return st;
@@ -405,13 +415,5 @@ static const struct xmlrpc_method_info3 methods[] = {
 void
 rpc_conf_register(xmlrpc_env *env, struct rpc *rpc)
 {
-	struct xmlrpc_method_info3	mi;
-	size_t				i;
-
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]) &&
-	    !env->fault_occurred; i++) {
-		mi = methods[i];
-		mi.serverInfo = rpc;
-		xmlrpc_registry_add_method3(env, rpc->r_reg, &mi);
-	}
+	rpc_register(env, rpc, methods, sizeof(methods) / sizeof(methods[0]));
 }

@@ -96,6 +96,8 @@ void		 rpc_read_range(xmlrpc_env *, uint64_t start, uint64_t end,
 		    int offset, int length, uint64_t *from, size_t *len);
 void		 rpc_tail(uint64_t start, uint64_t end, int offset,
 		    int length, uint64_t *from, size_t *len, bool *overflow);
+void		 rpc_register(xmlrpc_env *, struct rpc *,
+		    const struct xmlrpc_method_info3 *, size_t);
 void		 rpc_result_add(xmlrpc_env *, xmlrpc_value *array,
 		    const char *group, const char *name, const xmlrpc_env *);
 

@@ -847,13 +847,5 @@ static const struct xmlrpc_method_info3 methods[] = {
 void
 rpc_proc_register(xmlrpc_env *env, struct rpc *rpc)
 {
-	struct xmlrpc_method_info3	mi;
-	size_t				i;
-
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]) &&
-	    !env->fault_occurred; i++) {
-		mi = methods[i];
-		mi.serverInfo = rpc;
-		xmlrpc_registry_add_method3(env, rpc->r_reg, &mi);
-	}
+	rpc_register(env, rpc, methods, sizeof(methods) / sizeof(methods[0]));
 }

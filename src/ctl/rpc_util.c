@@ -291,3 +291,19 @@ rpc_result_add(xmlrpc_env *env, xmlrpc_value *a, const char *group,
 	}
 }
 
+
+/* Add a table of methods to the registry, each with rpc as its
+ * serverInfo (a fault in env stops it). */
+void
+rpc_register(xmlrpc_env *env, struct rpc *rpc,
+    const struct xmlrpc_method_info3 *methods, size_t n)
+{
+	struct xmlrpc_method_info3	mi;
+	size_t				i;
+
+	for (i = 0; i < n && !env->fault_occurred; i++) {
+		mi = methods[i];
+		mi.serverInfo = rpc;
+		xmlrpc_registry_add_method3(env, rpc->r_reg, &mi);
+	}
+}

@@ -337,6 +337,17 @@ class XMLRPC(harness.DroverTest):
             "supervisor.startProcess")[0])
         self.assertTrue(s.system.methodHelp("supervisor.getPID"))
         self.assertTrue(s.supervisor.sendRemoteCommEvent("t", "d"))
+        ci = {c["name"]: c for c in s.supervisor.getAllConfigInfo()}
+        self.assertEqual(sorted(ci), ["a", "b", "idle", "web", "worker_0",
+                                      "worker_1"])
+        for k in ("autostart", "command", "exitcodes", "group", "inuse",
+                  "stdout_logfile", "stdout_capture_maxbytes",
+                  "stderr_logfile_maxbytes", "stderr_syslog", "stopsignal",
+                  "stopwaitsecs", "startsecs", "serverurl"):
+            self.assertIn(k, ci["web"])
+        self.assertEqual((ci["a"]["group"], ci["idle"]["autostart"],
+                          ci["web"]["exitcodes"], ci["web"]["stopsignal"]),
+                         ("pair", False, [0], 15))
 
     def test_child_reaches_back_and_gets_stdin(self):
         """SUPERVISOR_SERVER_URL leads supervisor.childutils to drover;

@@ -2,6 +2,7 @@
 """on_fatal =, on_exit =: drover's own hooks, tasks with the event in env."""
 import os
 import signal
+import subprocess
 
 import harness
 from harness import wait_for
@@ -105,7 +106,8 @@ class Hooks(harness.DroverTest):
             max_concurrent = 1
 
             [task:hog]
-            command = /bin/sh -c 'sleep 1; touch @DIR@/hog.done'
+            command = /bin/sh -c 'while ! test -e @DIR@/go; do sleep 0.05;
+                done; touch @DIR@/hog.done'
             priority = 1
 
             # a service takes no task slot: it goes FATAL while hog runs
@@ -117,7 +119,13 @@ class Hooks(harness.DroverTest):
                 echo after; else echo before; fi > @DIR@/hook'
             """)
         d.wait_log(r"broken: STARTING -> FATAL: running broken.on_fatal")
-        self.assertFalse(os.path.exists(self.path("hog.done")))
+        # hog holds the one slot until the test lets it go: the hook waits
+        r = subprocess.run([DROVERCTL, "-s", d.socket, "status",
+                            "broken.on_fatal"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertRegex(r.stdout, r"broken\.on_fatal\s+QUEUED", r.stderr)
+        self.assertFalse(os.path.exists(self.path("hook")))
+        open(self.path("go"), "w").close()
         self.wait_file("hook")
         self.assertEqual(self.read("hook").strip(), "after")
         d.signal(signal.SIGTERM)

@@ -170,6 +170,12 @@ struct job {
 	int64_t		 st_last_run;	/* wall ms of the last scheduled run */
 };
 
+/* A failed exec, left by a child that nobody waited for (spawn.c). */
+struct spawn_late {
+	int	stage;		/* -1: none */
+	int	err;
+};
+
 struct instance {
 	struct drover	*d;
 	struct job	*job;
@@ -211,7 +217,6 @@ struct instance {
 	char	       **run_env;	/* hook.c: the event, for the next run */
 
 	struct result_rec last;
-	struct result_rec prev;		/* the one before last (status) */
 
 	struct event	*ev_timer;
 	char		*cg_dir;	/* cgroup leaf, NULL without cgroups */
@@ -223,6 +228,8 @@ struct instance {
 	bool		 holds_global;
 	struct instance	*pid_next;	/* pid hash chain */
 	struct hist	*hist;		/* history.c's record, NULL = not yet */
+	volatile struct spawn_late spawn_late;
+	char		*late_note;	/* its story, for the run's result */
 };
 
 /*
@@ -415,6 +422,10 @@ int	 spawn_instance(struct instance *, char *err, size_t errsz);
 void	 spawn_kill(struct instance *, int sig, bool tree);
 bool	 spawn_tree_empty(struct instance *);
 void	 spawn_reserve_slots(void);
+void	 spawn_init(struct drover *);
+void	 spawn_fini(void);
+void	 spawn_settle(void);
+void	 spawn_reaped(struct instance *);
 void	 spawn_release_slots(void);
 void	 spawn_close_run(struct instance *);
 

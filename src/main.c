@@ -189,8 +189,11 @@ arm_instance(struct instance *in)
 	if (in->t_run != 0 && (at == 0 || in->t_run < at))
 		at = in->t_run;
 	if (at == 0) {
+		/* most instances spend their life without a deadline (a
+		 * running service): no event kept for them */
 		if (in->ev_timer != NULL)
-			evtimer_del(in->ev_timer);
+			event_free(in->ev_timer);
+		in->ev_timer = NULL;
 		return;
 	}
 	if (in->ev_timer == NULL)
@@ -491,6 +494,7 @@ run(struct drover *d, const struct options *o)
 	raise_nofile(d);
 	if ((d->d_devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
 		fatal("/dev/null");
+	spawn_init(d);
 	if (cgroup_init(d) == -1)
 		log_info("no cgroup v2 subtree: tracking jobs by process group");
 	notify_init(d);
@@ -525,6 +529,7 @@ run(struct drover *d, const struct options *o)
 	kill_orphans();
 	notify_fini(d);
 	output_fini(d);
+	spawn_fini();
 	engine_free_jobs(d);		/* and their cgroup leaves */
 	history_fini(d);
 	metrics_fini(d);

@@ -201,6 +201,7 @@ instance_new(struct drover *d, struct job *j, int idx)
 	_Static_assert(JS_STOPPED == 0, "a new instance is STOPPED");
 	in->out.fd = in->err.fd = -1;
 	in->lst_fd = in->stdin_fd = -1;
+	in->spawn_late.stage = -1;
 	in->out.in = in->err.in = in;
 	in->err.is_err = true;
 	return in;
@@ -344,6 +345,7 @@ instance_free(struct instance *in)
 	if (in->ev_timer != NULL)
 		event_free(in->ev_timer);
 	strv_free(in->run_env);
+	free(in->late_note);
 	cgroup_remove(in);
 	output_instance_free(in);
 	free(in);

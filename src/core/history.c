@@ -169,7 +169,10 @@ history_bind(struct history *h, struct instance *in, int64_t now)
 	e->kind = job_kind_name(in->job->cfg->kind);
 	e->removed = false;
 	e->seen_restarts = 0;
-	hist_ring_resize(&e->ring, in->job->cfg->history);
+	/* the ring is made by the first run that ends (on_result): a
+	 * service that never exits does not pay for one */
+	if (e->ring.cap != 0)
+		hist_ring_resize(&e->ring, in->job->cfg->history);
 	in->hist = e;
 	return e;
 }
@@ -178,7 +181,8 @@ struct hist *
 history_of(struct instance *in)
 {
 	/* a reload may change the key in place: apply it on the next look */
-	if (in->hist != NULL && in->hist->ring.cap != in->job->cfg->history)
+	if (in->hist != NULL && in->hist->ring.cap != 0 &&
+	    in->hist->ring.cap != in->job->cfg->history)
 		hist_ring_resize(&in->hist->ring, in->job->cfg->history);
 	if (in->hist != NULL)
 		return in->hist;

@@ -31,6 +31,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bus.h"
@@ -211,7 +212,6 @@ record_result(struct instance *in, enum result res, const char *note)
 	struct bus_event	 ev = { .type = BUS_RESULT, .in = in,
 				    .job = in->job };
 
-	in->prev = in->last;
 	memset(r, 0, sizeof(*r));
 	r->result = res;
 	r->pid = instance_active(in) ? in->pid : 0;	/* no stale pid */
@@ -587,10 +587,13 @@ run_finish(struct instance *in)
 		res = exit_result(in);
 	if (was == JS_STARTING && res == RES_OK)
 		res = RES_FAILED;	/* exited before it was ready */
-	record_result(in, res, (in->rflags & RUN_FORCED) ?
+	record_result(in, res, in->late_note != NULL ? in->late_note :
+	    (in->rflags & RUN_FORCED) ?
 	    ((in->rflags & RUN_KILLED) ? "processes outlived the kill" :
 	    "output held open after the main process exited") :
 	    was == JS_STARTING ? "exited before it was ready" : NULL);
+	free(in->late_note);
+	in->late_note = NULL;
 	if ((in->rflags & RUN_KILLED) && shutting_down(in))
 		in->d->d_sd_killed_any = true;
 	if (res != RES_OK && res != RES_CANCELLED)

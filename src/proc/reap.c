@@ -88,6 +88,7 @@ reap_all(struct drover *d)
 		if (pid == -1 || in == NULL)
 			continue;
 		pidmap_del(d, in);
+		spawn_reaped(in);	/* a failed exec nobody waited for */
 		if (instance_reaped(in, status))
 			d->d_trees_pending = true;	/* its tree is left */
 	}

@@ -2,16 +2,31 @@
  * spawn.c: start one run of an instance, and signal it (SPEC 3).
  *
  * Everything that can block or allocate (PATH lookup, environment, groups)
- * happens before the clone.  The child is born in its cgroup leaf, shares
- * our memory and our fd table, and we sleep until it has exec'd or died,
- * as with vfork.  It first takes a private fd table holding only fds 0-6
- * (fds 3-6 are slots reserved at start-up, where we put its stdin, stdout
- * and stderr just before the clone), so that its cost and the table the
- * job keeps do not grow with the number of jobs.  Then it resets every
- * signal disposition and its mask, makes its own session, applies limits,
- * user, umask and directory, moves fds 3-5 to 0-2 and execs.  A failure
- * is left in our memory as {stage, errno} before the child exits (or, on
- * the fork() path, written to the status pipe in fd 6).
+ * happens before the clone.  The child is born in its cgroup leaf and
+ * shares our memory and our fd table.  Its first act is to take a private
+ * fd table holding only the low fds (the slots reserved at start-up, where
+ * we put its stdin, stdout and stderr just before the clone), so that its
+ * cost and the table the job keeps do not grow with the number of jobs.
+ * Then it resets every signal disposition and its mask, makes its own
+ * session, applies limits, user, umask and directory, and execs.
+ *
+ * A child whose run needs nothing that can fail but the exec itself (no
+ * user, directory or limits) is not waited for: it runs on its own stack
+ * and slot group (one of NCHILD), and we go on to the next spawn while it
+ * execs, on another CPU if there is one.  The kernel clears its record's
+ * ctid word once it has left our memory (CLONE_CHILD_CLEARTID, at exec or
+ * exit); until then the record, its stack and what the child reads stay.
+ * Its slots get /dev/null back once it has taken its fds (it says so on
+ * the eventfd in SLOT_EVENT), so that no pipe end of a job stays open in
+ * drover.  If its exec fails, it leaves the error in the instance and
+ * exits 127; the run's result carries it when it is reaped.  Every other
+ * child we wait for, as with vfork, and a failure before its exec is a
+ * spawn error, reported at once; on the fork() path (ASan, valgrind) it
+ * comes through the status pipe in SLOT_STATUS.
+ *
+ * A child that shares our memory uses raw system calls only: it must not
+ * touch errno or anything else of the thread whose TLS it shares while
+ * that thread runs on.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -30,6 +45,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/futex.h>
+#include <sys/eventfd.h>
+
+#include <event2/event.h>
 
 #include "drover.h"
 #include "log.h"
@@ -56,12 +76,17 @@ struct spawn_err {
 };
 
 /*
- * fds 3-5: the child's stdin, stdout and stderr on their way to 0-2; fd 6:
- * the status pipe of the fork() path (close-on-exec: EOF means exec'd).
+ * Low fds reserved at start-up: 3, the eventfd on which a child that we
+ * do not wait for says it has taken its fds; 4, the status pipe of the
+ * fork() path (close-on-exec: EOF means exec'd); then NCHILD groups of
+ * three, a child's stdin, stdout and stderr on their way to 0-2.
  */
-#define SLOT_FIRST	3
-#define SLOT_STATUS	6
-#define SLOT_END	7
+#define SLOT_EVENT	3
+#define SLOT_STATUS	4
+#define SLOT_GROUP0	5
+#define NCHILD		4
+#define SLOT_END	(SLOT_GROUP0 + 3 * NCHILD)
+#define CHILD_STACK	(16 * 1024)
 
 /* What the child needs, all prepared before the clone. */
 struct spawn_ctx {
@@ -72,26 +97,58 @@ struct spawn_ctx {
 	gid_t			*groups;
 	int			 ngroups;
 	int			 fds[3];
+	int			 group;		/* its slot group */
 	int			 cg_fd;		/* the leaf's cgroup.procs */
 	int			 cg_dirfd;	/* the leaf, for CLONE_INTO_CGROUP */
 	bool			 born_in_cg;	/* CLONE_INTO_CGROUP did the join */
+	bool			 detached;	/* not waited for: say when taken */
 	int			 status_fd;	/* fork() path only, else -1 */
 	const struct rlimit_saved *nofile;
 	volatile struct spawn_err err;	/* written by a child sharing memory */
+	volatile struct spawn_late *late; /* the instance's: a failed exec */
 };
+
+/*
+ * A child on its way to exec: its context, the state of its slot group,
+ * and the stack it runs on while it shares our memory.
+ */
+struct spawn_child {
+	/* first: the top of the stack and the rest share a page */
+	char		 stack[CHILD_STACK] __attribute__((aligned(16)));
+	struct spawn_ctx x;
+	volatile int	 ctid;		/* 0 once it has left our memory */
+	volatile int	 taken;		/* it has its own fd table */
+	bool		 busy;		/* the record is in use */
+	bool		 slots_busy;	/* its slot group holds its fds */
+	uint64_t	 seq;		/* spawn order: wait for the oldest */
+};
+
+static struct spawn_child children[NCHILD];
+static uint64_t		 spawn_seq;
+static struct event	*slot_ev;	/* SLOT_EVENT readable */
+static int		 slot_devnull = -1;
 
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* The executable for argv[0]: as is with a slash, else the first in PATH. */
+/*
+ * The executable for argv[0]: as is with a slash, else the first in PATH.
+ * A path is checked here unless it is relative to the job's directory
+ * (the child checks that one, as it changes to it before the exec), so
+ * that a missing command is a spawn error before the run starts.
+ */
 static char *
-resolve_path(const char *argv0, const char *pathenv)
+resolve_path(const char *argv0, const char *pathenv, const char *dir)
 {
 	const char	*p, *end;
 	char		*cand;
 	int		 saved = ENOENT;
 
-	if (strchr(argv0, '/') != NULL)
+	if (strchr(argv0, '/') != NULL) {
+		if ((argv0[0] == '/' || dir == NULL) &&
+		    access(argv0, X_OK) == -1)
+			return NULL;
 		return xstrdup(argv0);
+	}
 	if (pathenv == NULL)
 		pathenv = DEFAULT_PATH;
 	for (p = pathenv; ; p = end + 1) {
@@ -223,109 +280,166 @@ build_groups(const struct job_config *c, gid_t **groups, int *ngroups)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-child_fail(struct spawn_ctx *x, int stage)
+/*
+ * System calls for a child that may share our memory: the result, or
+ * -errno, and errno untouched (it is the TLS of the thread running on).
+ */
+#if defined(__x86_64__)
+static inline long
+rsys(long nr, long a1, long a2, long a3, long a4)
 {
-	struct spawn_err	e = { stage, errno };
-	ssize_t			r;
+	register long	r10 __asm__("r10") = a4;
+	long		ret;
+
+	__asm__ volatile ("syscall"
+	    : "=a" (ret)
+	    : "0" (nr), "D" (a1), "S" (a2), "d" (a3), "r" (r10)
+	    : "rcx", "r11", "memory");
+	return ret;
+}
+#else
+/* only the fork() and vfork paths run here: errno is ours to clobber */
+static long
+rsys(long nr, long a1, long a2, long a3, long a4)
+{
+	long	ret = syscall(nr, a1, a2, a3, a4);
+
+	return ret == -1 ? -errno : ret;
+}
+#endif
+#define RSYS0(nr)		rsys((nr), 0, 0, 0, 0)
+#define RSYS1(nr, a)		rsys((nr), (long)(a), 0, 0, 0)
+#define RSYS2(nr, a, b)		rsys((nr), (long)(a), (long)(b), 0, 0)
+#define RSYS3(nr, a, b, c)	rsys((nr), (long)(a), (long)(b), (long)(c), 0)
+#define RSYS4(nr, a, b, c, d)	rsys((nr), (long)(a), (long)(b), (long)(c), \
+				    (long)(d))
+
+static void __attribute__((noreturn))
+child_fail(struct spawn_ctx *x, int stage, long ret)
+{
+	struct spawn_err	e = { stage, (int)-ret };
 
 	x->err.err = e.err;
 	x->err.stage = stage;
-	if (x->status_fd != -1) {
-		r = write(x->status_fd, &e, sizeof(e));
-		(void)r;
+	if (x->detached) {
+		/* nobody waits for us: the reaper finds it in the instance */
+		x->late->err = e.err;
+		x->late->stage = stage;
 	}
-	_exit(127);
+	if (x->status_fd != -1)
+		(void)RSYS3(SYS_write, x->status_fd, &e, sizeof(e));
+	for (;;)
+		(void)RSYS1(SYS_exit_group, 127);
 }
 
 /*
- * Leave the fd table we share with drover for one holding fds 0 to
- * SLOT_END - 1 only.  With CLOSE_RANGE_UNSHARE the kernel copies just
- * those, whatever drover holds; older kernels copy the whole table first.
+ * Leave the fd table we share with drover for one holding our slot group
+ * and the fds below it only.  With CLOSE_RANGE_UNSHARE the kernel copies
+ * just those, whatever drover holds; older kernels copy the whole table.
  */
 static void
 child_own_fds(struct spawn_ctx *x)
 {
-	struct rlimit	rl;
-	rlim_t		fd;
+	unsigned	top = (unsigned)(SLOT_GROUP0 + 3 * (x->group + 1));
+	long		ret;
+	uint64_t	one = 1;
 
-	if (syscall(SYS_close_range, (unsigned)SLOT_END, ~0U,
-	    2U /* CLOSE_RANGE_UNSHARE */) == 0)
-		return;
-	if (unshare(CLONE_FILES) == -1)
-		child_fail(x, ST_DUP);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur > 1 << 20)
-		rl.rlim_cur = 1 << 20;
-	for (fd = SLOT_END; fd < rl.rlim_cur; fd++)
-		(void)close((int)fd);
+	if (RSYS3(SYS_close_range, top, ~0U, 2U /* CLOSE_RANGE_UNSHARE */)
+	    != 0) {
+		if ((ret = RSYS1(SYS_unshare, CLONE_FILES)) < 0)
+			child_fail(x, ST_DUP, ret);
+		(void)RSYS3(SYS_close_range, top, ~0U, 0);
+	}
+	if (x->detached) {
+		__atomic_store_n(&children[x->group].taken, 1,
+		    __ATOMIC_RELEASE);
+		(void)RSYS3(SYS_write, SLOT_EVENT, &one, sizeof(one));
+	}
 }
 
 static void
 child_rlimit(struct spawn_ctx *x, int resource, const struct job_limit *l)
 {
 	struct rlimit	rl;
+	long		ret;
 
 	if (!l->set)
 		return;
 	rl.rlim_cur = rl.rlim_max = l->value == LIMIT_INFINITY ?
 	    RLIM_INFINITY : (rlim_t)l->value;
-	if (setrlimit(resource, &rl) == -1)
-		child_fail(x, ST_RLIMIT);
+	if ((ret = RSYS2(SYS_setrlimit, resource, &rl)) < 0)
+		child_fail(x, ST_RLIMIT, ret);
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
+/* The kernel's sigaction, for SIG_DFL (no handler, so no restorer). */
+struct ksigaction {
+	void		*handler;
+	unsigned long	 flags;
+	void		*restorer;
+	uint64_t	 mask;
+};
+
+/* In the child, between clone and exec: raw system calls only. */
 static void __attribute__((noreturn))
 child_exec(struct spawn_ctx *x)
 {
 	const struct job_config	*c = x->cfg;
-	struct sigaction	 sa;
+	struct ksigaction	 dfl;
 	struct rlimit		 rl;
-	sigset_t		 none;
-	int			 sig, i;
+	uint64_t		 none = 0;
+	long			 ret;
+	int			 sig, i, first;
 
 	/* join the leaf through our fd table, before leaving it */
-	if (!x->born_in_cg && x->cg_fd != -1 && write(x->cg_fd, "0", 1) != 1)
-		child_fail(x, ST_CGROUP);
+	if (!x->born_in_cg && x->cg_fd != -1 &&
+	    (ret = RSYS3(SYS_write, x->cg_fd, "0", 1)) != 1)
+		child_fail(x, ST_CGROUP, ret < 0 ? ret : -EIO);
 	child_own_fds(x);	/* before anything changes an fd */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	first = SLOT_GROUP0 + 3 * x->group;
+	for (i = 0; i < 3; i++)
+		if ((ret = RSYS3(SYS_dup3, first + i, i, 0)) < 0)
+			child_fail(x, ST_DUP, ret);
+	/* the status slot stays: close-on-exec, it reports a failed exec */
+	(void)RSYS1(SYS_close, SLOT_EVENT);
+	if (x->status_fd == -1)
+		(void)RSYS1(SYS_close, SLOT_STATUS);
+	(void)RSYS3(SYS_close_range, SLOT_GROUP0, ~0U, 0);
 
-	if (setsid() == -1)
-		child_fail(x, ST_SETSID);
+	memset(&dfl, 0, sizeof(dfl));
+	for (sig = 1; sig < NSIG; sig++)
+		(void)RSYS4(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(none));
+	(void)RSYS4(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
+	    sizeof(none));
+
+	if ((ret = RSYS0(SYS_setsid)) < 0)
+		child_fail(x, ST_SETSID, ret);
 	if (x->nofile->set) {
 		/* drover raised its own soft limit; jobs get the original */
 		rl.rlim_cur = (rlim_t)x->nofile->cur;
 		rl.rlim_max = (rlim_t)x->nofile->max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)RSYS2(SYS_setrlimit, RLIMIT_NOFILE, &rl);
 	}
 	child_rlimit(x, RLIMIT_NOFILE, &c->limit_nofile);
 	child_rlimit(x, RLIMIT_CORE, &c->limit_core);
 	child_rlimit(x, RLIMIT_NPROC, &c->limit_nproc);
 	child_rlimit(x, RLIMIT_AS, &c->limit_as);
 	if (c->user != NULL) {
-		if (setgroups((size_t)x->ngroups, x->groups) == -1)
-			child_fail(x, ST_GROUPS);
-		if (setresgid(c->gid, c->gid, c->gid) == -1)
-			child_fail(x, ST_SETGID);
-		if (setresuid(c->uid, c->uid, c->uid) == -1)
-			child_fail(x, ST_SETUID);
+		/* the system calls, not libc's: those would signal our
+		 * threads to change their ids too */
+		if ((ret = RSYS2(SYS_setgroups, x->ngroups, x->groups)) < 0)
+			child_fail(x, ST_GROUPS, ret);
+		if ((ret = RSYS3(SYS_setresgid, c->gid, c->gid, c->gid)) < 0)
+			child_fail(x, ST_SETGID, ret);
+		if ((ret = RSYS3(SYS_setresuid, c->uid, c->uid, c->uid)) < 0)
+			child_fail(x, ST_SETUID, ret);
 	}
 	if (c->umask >= 0)
-		umask((mode_t)c->umask);
-	if (x->pc->directory != NULL && chdir(x->pc->directory) == -1)
-		child_fail(x, ST_CHDIR);
-	for (i = 0; i < 3; i++)
-		if (dup2(SLOT_FIRST + i, i) == -1)
-			child_fail(x, ST_DUP);
-	/* the status slot stays: close-on-exec, it reports a failed exec */
-	for (i = SLOT_FIRST; i < SLOT_STATUS; i++)
-		(void)close(i);
-	execve(x->path, x->pc->argv, x->envp);
-	child_fail(x, ST_EXEC);
+		(void)RSYS1(SYS_umask, c->umask);
+	if (x->pc->directory != NULL &&
+	    (ret = RSYS1(SYS_chdir, x->pc->directory)) < 0)
+		child_fail(x, ST_CHDIR, ret);
+	ret = RSYS3(SYS_execve, x->path, x->pc->argv, x->envp);
+	child_fail(x, ST_EXEC, ret);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -349,12 +463,6 @@ child_exec(struct spawn_ctx *x)
 #define SPAWN_UNDER_VALGRIND()	0
 #endif
 
-#if SPAWN_CLONE
-/* The child's stack: we are suspended until it execs or exits, so one
- * stack serves every spawn. */
-static char	child_stack[64 * 1024] __attribute__((aligned(16)));
-#endif
-
 /* A child was born in its leaf: later spawns skip opening cgroup.procs. */
 static bool	spawn_born_in_leaf;
 
@@ -365,6 +473,12 @@ child_entry(void *arg)
 	child_exec(arg);
 }
 #endif
+
+static char *
+child_stack_top(struct spawn_ctx *x)
+{
+	return children[x->group].stack + CHILD_STACK;
+}
 
 #if SPAWN_CLONE && defined(__x86_64__) && defined(SYS_clone3)
 #define SPAWN_CLONE3	1
@@ -409,35 +523,51 @@ clone3_vm(struct clone_args *ca, int (*fn)(void *), void *arg)
  * the cgroup write lock, which waits for an RCU grace period when no other
  * migration ran just before, milliseconds during which we and the child
  * both wait.  Once the kernel refuses clone3 (too old, or a seccomp filter
- * such as a container runtime's), stop asking.
+ * such as a container runtime's), stop asking.  A detached child is not
+ * waited for (CLONE_VFORK): the kernel clears its record's ctid when it
+ * has left our memory.
  */
 static pid_t
 spawn_clone3(struct spawn_ctx *x)
 {
-	static bool		no_clone3;
-	struct clone_args	ca;
-	long			ret;
+	static bool		 no_clone3;
+	struct spawn_child	*ch = &children[x->group];
+	struct clone_args	 ca;
+	long			 ret;
 
-	if (no_clone3 || x->cg_dirfd == -1)
-		return -2;
+	if (no_clone3 || (x->cg_dirfd == -1 && !x->detached))
+		return -2;	/* clone() serves as well */
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_INTO_CGROUP;
+	ca.flags = CLONE_VM | CLONE_FILES;
+	if (x->cg_dirfd != -1) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)x->cg_dirfd;
+		x->born_in_cg = true;
+	}
+	if (x->detached) {
+		ca.flags |= CLONE_CHILD_CLEARTID;
+		ca.child_tid = (uint64_t)(uintptr_t)&ch->ctid;
+		ch->ctid = 1;
+		ch->taken = 0;
+	} else
+		ca.flags |= CLONE_VFORK;
 	ca.exit_signal = SIGCHLD;
-	ca.stack = (uint64_t)(uintptr_t)child_stack;
-	ca.stack_size = sizeof(child_stack);
-	ca.cgroup = (uint64_t)x->cg_dirfd;
-	x->born_in_cg = true;
+	ca.stack = (uint64_t)(uintptr_t)ch->stack;
+	ca.stack_size = CHILD_STACK;
 	if ((ret = clone3_vm(&ca, child_entry, x)) >= 0) {
-		spawn_born_in_leaf = true;
+		if (x->born_in_cg)
+			spawn_born_in_leaf = true;
 		return (pid_t)ret;
 	}
 	x->born_in_cg = false;
+	x->detached = false;
+	ch->ctid = 0;
 	if (ret == -EAGAIN || ret == -ENOMEM) {
 		errno = (int)-ret;
 		return -1;
 	}
-	log_debug("clone3 with CLONE_INTO_CGROUP: %s; children join their "
-	    "leaf themselves", strerror((int)-ret));
+	log_debug("clone3: %s; children join their leaf themselves, and "
+	    "are waited for", strerror((int)-ret));
 	no_clone3 = true;
 	return -2;
 }
@@ -448,11 +578,10 @@ spawn_clone3(struct spawn_ctx *x)
 /*
  * fork() would copy the daemon's page tables and fd table for a child that
  * execs at once: with thousands of jobs that is most of the cost of a
- * spawn.  Share both and sleep until the child has exec'd or died
- * (CLONE_VM | CLONE_VFORK | CLONE_FILES); child_own_fds() then copies only
- * what the job needs.  The child touches nothing of ours but its stack,
- * errno and x->err; signals are blocked and its dispositions are its own
- * (no CLONE_SIGHAND).
+ * spawn.  Share both (CLONE_VM | CLONE_FILES); child_own_fds() then copies
+ * only what the job needs.  The child touches nothing of ours but its
+ * stack, its record and the instance's spawn_late; signals are blocked and
+ * its dispositions are its own (no CLONE_SIGHAND).
  *
  * Under ASan (which cannot follow a child on another stack) and valgrind
  * (which refuses such a clone), plain fork(), and the child reports a
@@ -475,13 +604,14 @@ spawn_clone(struct spawn_ctx *x)
 		return pid;
 #endif
 #endif
+	x->detached = false;	/* the paths below wait for the exec */
 	/* not born in the leaf: the child joins it through cgroup.procs */
 	if (x->cg_dirfd != -1 && x->cg_fd == -1 &&
 	    (x->cg_fd = cgroup_procs_fd(x->cg_dirfd)) == -1)
 		return -1;
 #if SPAWN_CLONE
 	if (x->status_fd == -1)
-		return clone(child_entry, child_stack + sizeof(child_stack),
+		return clone(child_entry, child_stack_top(x),
 		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
 #endif
 	if ((pid = fork()) == 0)
@@ -495,11 +625,99 @@ ctx_free(struct spawn_ctx *x)
 	free(x->path);
 	strv_free(x->envp);
 	free(x->groups);
+	x->path = NULL;
+	x->envp = NULL;
+	x->groups = NULL;
+}
+
+/* --- slot groups and child records ------------------------------------- */
+
+/* Put the fds of group G in its slots, or (fds NULL) /dev/null back. */
+static int
+slots_fill(int g, const int fds[3])
+{
+	int	i;
+
+	for (i = 0; i < 3; i++)
+		if (dup3(fds != NULL ? fds[i] : slot_devnull,
+		    SLOT_GROUP0 + 3 * g + i, O_CLOEXEC) == -1)
+			return -1;
+	return 0;
 }
 
 /*
- * Take fds 3-6 for the child (at start-up, before anything else opens an
- * fd).  They hold /dev/null, close-on-exec, between spawns.
+ * Give back what detached children are done with: the slots of one that
+ * has taken its fds (they hold the only other copies of its job's pipe
+ * ends), the record of one that has left our memory.
+ */
+void
+spawn_settle(void)
+{
+	struct spawn_child	*ch;
+	int			 g;
+
+	for (g = 0; g < NCHILD; g++) {
+		ch = &children[g];
+		if (!ch->busy)
+			continue;
+		if (ch->slots_busy && (__atomic_load_n(&ch->taken,
+		    __ATOMIC_ACQUIRE) || __atomic_load_n(&ch->ctid,
+		    __ATOMIC_ACQUIRE) == 0)) {
+			if (slots_fill(g, NULL) == -1)
+				fatal("dup3 /dev/null");
+			ch->slots_busy = false;
+		}
+		if (__atomic_load_n(&ch->ctid, __ATOMIC_ACQUIRE) == 0) {
+			ctx_free(&ch->x);
+			ch->busy = false;
+		}
+	}
+}
+
+static void
+slot_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t	n;
+
+	(void)what;
+	(void)arg;
+	while (read(fd, &n, sizeof(n)) == -1 && errno == EINTR)
+		;
+	spawn_settle();
+}
+
+/*
+ * A free record and slot group: settle, and if all NCHILD children are
+ * still on their way to exec, wait for the oldest (the kernel wakes the
+ * futex on its ctid when it leaves our memory).
+ */
+static struct spawn_child *
+child_get(void)
+{
+	struct spawn_child	*ch, *old;
+	struct timespec		 ts = { 0, 100 * 1000 * 1000 };
+	int			 g, v;
+
+	for (;;) {
+		spawn_settle();
+		old = NULL;
+		for (g = 0; g < NCHILD; g++) {
+			ch = &children[g];
+			if (!ch->busy)
+				return ch;
+			if (old == NULL || ch->seq < old->seq)
+				old = ch;
+		}
+		if ((v = __atomic_load_n(&old->ctid, __ATOMIC_ACQUIRE)) != 0)
+			(void)syscall(SYS_futex, &old->ctid, FUTEX_WAIT, v,
+			    &ts, NULL, 0);
+	}
+}
+
+/*
+ * Take fds 3 to SLOT_END - 1 for the children (at start-up, before
+ * anything else opens an fd): the eventfd, then /dev/null, close-on-exec,
+ * in every other slot between spawns.
  */
 void
 spawn_reserve_slots(void)
@@ -508,34 +726,50 @@ spawn_reserve_slots(void)
 
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
 		fatal("/dev/null");
-	for (i = SLOT_FIRST; i < SLOT_END; i++)
+	for (i = SLOT_STATUS; i < SLOT_END; i++)
 		if (fd != i && dup3(fd, i, O_CLOEXEC) == -1)
 			fatal("dup3");
-	if (fd >= SLOT_END)
+	if (fd >= SLOT_END || fd == SLOT_EVENT)
 		close(fd);
+	if ((fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+		fatal("eventfd");
+	if (fd != SLOT_EVENT) {
+		if (dup3(fd, SLOT_EVENT, O_CLOEXEC) == -1)
+			fatal("dup3");
+		close(fd);
+	}
+}
+
+/* Hear children take their fds (with the event base, before a spawn). */
+void
+spawn_init(struct drover *d)
+{
+	slot_devnull = d->d_devnull;
+	slot_ev = event_new(d->d_base, SLOT_EVENT, EV_READ | EV_PERSIST,
+	    slot_event_cb, NULL);
+	if (slot_ev == NULL || event_add(slot_ev, NULL) == -1)
+		fatalx("spawn: cannot watch the slot eventfd");
+}
+
+void
+spawn_fini(void)
+{
+	if (slot_ev != NULL)
+		event_free(slot_ev);
+	slot_ev = NULL;
 }
 
 /* At exit: nothing of ours stays open. */
 void
 spawn_release_slots(void)
 {
-	int	i;
+	int	g, i;
 
-	for (i = SLOT_FIRST; i < SLOT_END; i++)
+	for (g = 0; g < NCHILD; g++)
+		if (children[g].busy && children[g].ctid == 0)
+			ctx_free(&children[g].x);
+	for (i = SLOT_EVENT; i < SLOT_END; i++)
 		(void)close(i);
-}
-
-/* Put the child's fds in the slots, or (fds NULL) /dev/null back. */
-static int
-slots_fill(const int fds[SLOT_END - SLOT_FIRST], int devnull)
-{
-	int	i;
-
-	for (i = 0; i < SLOT_END - SLOT_FIRST; i++)
-		if (dup3(fds != NULL ? fds[i] : devnull, SLOT_FIRST + i,
-		    O_CLOEXEC) == -1)
-			return -1;
-	return 0;
 }
 
 /* The fork() path: EOF once the child has exec'd, or its failure. */
@@ -558,19 +792,17 @@ read_status(int fd, struct spawn_ctx *x)
 	x->err.err = e.err;
 }
 
-/* The child died before exec: its story, from x->err. */
+/* What a child that died before exec says: its story, from x->err. */
 static void
-spawn_error(struct instance *in, struct spawn_ctx *x, char *err,
-    size_t errsz)
+spawn_error(const struct instance *in, const char *path, int stage, int e,
+    char *err, size_t errsz)
 {
-	int	stage = x->err.stage, e = x->err.err;
-
 	switch (stage) {
 	case ST_EXEC:
-		snprintf(err, errsz, "exec %s: %s", x->path, strerror(e));
+		snprintf(err, errsz, "exec %s: %s", path, strerror(e));
 		break;
 	case ST_CHDIR:
-		snprintf(err, errsz, "chdir %s: %s", x->pc->directory,
+		snprintf(err, errsz, "chdir %s: %s", in->pc->directory,
 		    strerror(e));
 		break;
 	case ST_SETUID:
@@ -585,12 +817,15 @@ spawn_error(struct instance *in, struct spawn_ctx *x, char *err,
 	}
 }
 
-/* Clone and wait for the exec; the pid, or -1 with err filled in. */
+/*
+ * Clone, and wait for the exec unless the child is detached; the pid, or
+ * -1 with err filled in.
+ */
 static pid_t
 spawn_run(struct instance *in, struct spawn_ctx *x, char *err, size_t errsz)
 {
-	int		devnull = in->d->d_devnull, sp[2] = { -1, -1 }, st, saved;
-	int		slots[SLOT_END - SLOT_FIRST];
+	struct spawn_child *ch = &children[x->group];
+	int		sp[2] = { -1, -1 }, st, saved;
 	sigset_t	all, old;
 	pid_t		pid;
 
@@ -598,12 +833,17 @@ spawn_run(struct instance *in, struct spawn_ctx *x, char *err, size_t errsz)
 		snprintf(err, errsz, "status pipe: %s", strerror(errno));
 		return -1;
 	}
-	memcpy(slots, x->fds, sizeof(x->fds));
-	slots[SLOT_STATUS - SLOT_FIRST] = sp[1] != -1 ? sp[1] : devnull;
+	if (sp[1] != -1 && dup3(sp[1], SLOT_STATUS, O_CLOEXEC) == -1) {
+		snprintf(err, errsz, "status pipe: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	}
 	x->status_fd = sp[1] != -1 ? SLOT_STATUS : -1;
 	x->err.stage = -1;
 	pid = -1;
-	if (slots_fill(slots, devnull) == 0) {
+	if (slots_fill(x->group, x->fds) == 0) {
+		ch->slots_busy = true;
 		sigfillset(&all);
 		sigprocmask(SIG_BLOCK, &all, &old);
 		pid = spawn_clone(x);
@@ -611,11 +851,17 @@ spawn_run(struct instance *in, struct spawn_ctx *x, char *err, size_t errsz)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	} else
 		saved = errno;
-	/* the slots hold the only other copies of the job's pipe ends */
-	if (slots_fill(NULL, devnull) == -1)
-		fatal("dup3 /dev/null");
-	if (sp[1] != -1)
+	if (sp[1] != -1) {
 		close(sp[1]);
+		if (dup3(slot_devnull, SLOT_STATUS, O_CLOEXEC) == -1)
+			fatal("dup3 /dev/null");
+	}
+	/* a waited-for child has its own fds, or none: the slots go back */
+	if (pid == -1 || !x->detached) {
+		if (slots_fill(x->group, NULL) == -1)
+			fatal("dup3 /dev/null");
+		ch->slots_busy = false;
+	}
 	if (pid != -1 && sp[0] != -1)
 		read_status(sp[0], x);
 	if (sp[0] != -1)
@@ -628,46 +874,68 @@ spawn_run(struct instance *in, struct spawn_ctx *x, char *err, size_t errsz)
 	if (x->err.stage != -1) {
 		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 			;
-		spawn_error(in, x, err, errsz);
+		spawn_error(in, x->path, x->err.stage, x->err.err, err,
+		    errsz);
 		return -1;
 	}
 	return pid;
+}
+
+/*
+ * May the child go unwaited-for?  Only if nothing but the exec can fail
+ * (drover checked the file before): a user, a directory or a limit can,
+ * and their failures are spawn errors, reported before the run counts as
+ * started.
+ */
+static bool
+spawn_may_detach(const struct spawn_ctx *x)
+{
+	const struct job_config	*c = x->cfg;
+
+	return SPAWN_CLONE3 && spawn_shares_memory() && c->user == NULL &&
+	    x->pc->directory == NULL && !c->limit_nofile.set &&
+	    !c->limit_core.set && !c->limit_nproc.set && !c->limit_as.set;
 }
 
 /* Start a run: 0 with in->pid set, or -1 with a message in err. */
 int
 spawn_instance(struct instance *in, char *err, size_t errsz)
 {
-	struct drover	*d = in->d;
-	struct spawn_ctx x;
-	int		 closefds[4] = { -1, -1, -1, -1 }, i, rc = -1;
-	pid_t		 pid;
+	struct drover		*d = in->d;
+	struct spawn_child	*ch = child_get();
+	struct spawn_ctx	*x = &ch->x;
+	int			 closefds[4] = { -1, -1, -1, -1 }, i, rc = -1;
+	pid_t			 pid;
 
-	memset(&x, 0, sizeof(x));
-	x.cfg = in->job->cfg;
-	x.pc = in->pc;
-	x.cg_fd = x.cg_dirfd = -1;
-	x.nofile = &d->d_nofile;
-	x.envp = build_env(in);
-	if ((x.path = resolve_path(in->pc->argv[0], env_get(x.envp, "PATH")))
-	    == NULL) {
+	memset(x, 0, sizeof(*x));
+	x->group = (int)(ch - children);
+	x->cfg = in->job->cfg;
+	x->pc = in->pc;
+	x->cg_fd = x->cg_dirfd = -1;
+	x->nofile = &d->d_nofile;
+	x->late = &in->spawn_late;
+	in->spawn_late.stage = -1;
+	x->envp = build_env(in);
+	if ((x->path = resolve_path(in->pc->argv[0], env_get(x->envp,
+	    "PATH"), in->pc->directory)) == NULL) {
 		snprintf(err, errsz, "exec %s: %s", in->pc->argv[0],
 		    strerror(errno));
 		goto out;
 	}
-	if (build_groups(x.cfg, &x.groups, &x.ngroups) == -1) {
-		snprintf(err, errsz, "user %s: too many groups", x.cfg->user);
+	if (build_groups(x->cfg, &x->groups, &x->ngroups) == -1) {
+		snprintf(err, errsz, "user %s: too many groups", x->cfg->user);
 		goto out;
 	}
-	if (output_open(in, x.fds, closefds) == -1) {
+	if (output_open(in, x->fds, closefds) == -1) {
 		snprintf(err, errsz, "output pipes: %s", strerror(errno));
 		goto out;
 	}
 	/* once children are born in their leaves, cgroup.procs is not needed */
-	if (d->d_cg_base != NULL && cgroup_prepare(in, &x.cg_dirfd,
-	    spawn_born_in_leaf ? NULL : &x.cg_fd) == -1)
+	if (d->d_cg_base != NULL && cgroup_prepare(in, &x->cg_dirfd,
+	    spawn_born_in_leaf ? NULL : &x->cg_fd) == -1)
 		log_warn("%s: cgroup", in->name);	/* run without one */
-	if ((pid = spawn_run(in, &x, err, errsz)) == -1) {
+	x->detached = spawn_may_detach(x);
+	if ((pid = spawn_run(in, x, err, errsz)) == -1) {
 		output_force_close(in);
 		goto closeall;
 	}
@@ -685,13 +953,40 @@ closeall:
 	for (i = 0; i < 4; i++)
 		if (closefds[i] != -1)
 			close(closefds[i]);
-	if (x.cg_fd != -1)
-		close(x.cg_fd);
-	if (x.cg_dirfd != -1)
-		close(x.cg_dirfd);
+	if (x->cg_fd != -1)
+		close(x->cg_fd);
+	if (x->cg_dirfd != -1)
+		close(x->cg_dirfd);
+	x->cg_fd = x->cg_dirfd = -1;
 out:
-	ctx_free(&x);
+	if (rc == 0 && x->detached) {
+		/* the child still reads x: spawn_settle() frees it */
+		ch->busy = true;
+		ch->seq = ++spawn_seq;
+		return 0;
+	}
+	ctx_free(x);
 	return rc;
+}
+
+/*
+ * The main process of a run was reaped: a detached child whose exec
+ * failed left the error in the instance, for the run's result.
+ */
+void
+spawn_reaped(struct instance *in)
+{
+	char	msg[256];
+
+	spawn_settle();
+	if (in->spawn_late.stage < 0)
+		return;
+	spawn_error(in, in->pc->argv[0], in->spawn_late.stage,
+	    in->spawn_late.err, msg, sizeof(msg));
+	in->spawn_late.stage = -1;
+	log_warnx("%s: %s", in->name, msg);
+	free(in->late_note);
+	in->late_note = xstrdup(msg);
 }
 
 /*
@@ -709,7 +1004,14 @@ spawn_kill(struct instance *in, int sig, bool tree)
 	if (tree) {
 		if (in->cg_dir != NULL && cgroup_kill(in, sig) == 0)
 			return;
-		if (kill(-in->pid, sig) == -1 && errno != ESRCH)
+		if (kill(-in->pid, sig) == 0)
+			return;
+		/* a child we did not wait for may not have made its
+		 * session and group yet: then it is the whole tree */
+		if (errno == ESRCH && !(in->rflags & RUN_REAPED) &&
+		    kill(in->pid, sig) == 0)
+			return;
+		if (errno != ESRCH)
 			log_warn("%s: kill -%d %ld", in->name, sig,
 			    (long)in->pid);
 		return;

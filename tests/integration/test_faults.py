@@ -783,6 +783,25 @@ class FaultTest(harness.DroverTest):
         d.wait_log(r"^\w+: t: spawn-error \(", timeout=5)
         self.stop_drover(d)
 
+    def test_exec_failure_of_an_unwaited_child_is_its_result(self):
+        # drover does not wait for the exec of a job that needs nothing
+        # else: an executable file the kernel cannot run fails there,
+        # and the run's result (exit 127) carries the exec error
+        bad = os.path.join(self.tmp, "notelf")
+        with open(bad, "wb") as f:
+            f.write(b"\x7fELF\x02garbage, no interpreter\n")
+        os.chmod(bad, 0o755)
+        d = self.start("""
+            [task:t]
+            command = %s
+            """ % bad)
+        d.wait_log(r"t: exec %s: Exec format error" % re.escape(bad))
+        line = d.wait_log(r"^\w+: t: failed \(pid \d+, exit 127, .*\): "
+                          r"exec .*: Exec format error$")
+        self.assertTrue(line)
+        self.assertEqual(d.log().count("Exec format error"), 2, d.log())
+        self.stop_drover(d)
+
     def test_spawn_error_result_names_no_stale_pid(self):
         ctl = os.environ.get("DROVERCTL") or os.path.join(
             os.path.dirname(harness.DROVER), "droverctl")

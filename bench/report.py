@@ -186,8 +186,8 @@ def main(outdir):
     runs = meta.get("runs", "?")
     # a run of some scenarios or sizes only: not the published kind
     scoped = meta.get("mode") == "full" and (
-        meta.get("sizes", "1000,5000,10000") != "1000,5000,10000" or
-        meta.get("scenarios", "").split() != "scale idle crash oneshot output deadline".split())
+        meta.get("sizes", "100,1000,5000,10000") != "100,1000,5000,10000" or
+        meta.get("scenarios", "").split() != "scale idle crash oneshot output deadline growth".split())
     w("# drover performance\n")
     if scoped:
         w(f"**A scoped run** (scenarios {meta.get('scenarios', '?')}, sizes "

@@ -331,6 +331,7 @@ struct drover {
 	char		*d_cg_parent;		/* the cgroup we started in */
 	LIST_HEAD(, filesink) d_filesinks;
 	struct event	*d_stderr_ev;		/* EV_WRITE on fd 2 while paused */
+	struct event	*d_logflush_ev;		/* log lines of this turn: write */
 	bool		 d_out_paused;		/* log-sink pipes not read */
 	int		 d_devnull;
 	struct rlimit_saved { bool set; uint64_t cur, max; } d_nofile;
@@ -436,6 +437,7 @@ int	 cgroup_procs_fd(int dir_fd);
 bool	 cgroup_empty(struct instance *);
 int	 cgroup_kill(struct instance *, int sig);
 bool	 cgroup_release(struct instance *);
+bool	 cgroup_release_async(struct instance *);
 void	 cgroup_remove(struct instance *);
 void	 cgroup_fini(struct drover *);
 

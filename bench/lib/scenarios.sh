@@ -296,3 +296,39 @@ scen_deadline() {
         drop_work
     done
 }
+
+# ---- 8: growth: per-task cost from 10^2 to 10^5 one-shot tasks -------------------------
+# The same runners as one-shot (8 in flight, /bin/true), N tasks each: wall time
+# per task.  Per-service start and stop costs come from the scale scenario's
+# sizes.  N = 10^5 runs once (about 40 s a runner); smaller N every run.
+scen_growth() {
+    local n run runner runs ms saved_tasks=$TASKS
+    for n in $GROWTH_TASKS; do
+        TASKS=$n
+        runs=$RUNS
+        ((n > 10000)) && runs=1
+        seq 1 "$n" >"$WROOT/tasks.txt"
+        for ((run = 1; run <= runs; run++)); do
+            for runner in $GROWTH_RUNNERS; do
+                PEER=$runner
+                new_work "growth-$runner"
+                oneshot_config "$runner"
+                SUP_OUT=$WORK/out
+                sup_start
+                if sup_wait_exit 600; then
+                    ms=$(awk -v a="$END" -v b="$T0" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')
+                    [[ $STATUS == exit:0 ]] || warn "growth $runner n=$n: $STATUS"
+                    rec growth "$runner" "$n" "$run" wall_ms "$ms"
+                    rec growth "$runner" "$n" "$run" us_per_task "$(awk -v n="$n" -v m="$ms" 'BEGIN { printf "%.1f", m * 1000 / n }')"
+                    log "growth $runner run $run: $n tasks in $ms ms"
+                else
+                    warn "growth $runner n=$n: did not finish within 600 s"
+                fi
+                sup_teardown
+                SUP_OUT="" SUP_IN=""
+                drop_work
+            done
+        done
+    done
+    TASKS=$saved_tasks
+}

@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,6 +424,171 @@ cgroup_remove(struct instance *in)
 	in->cg_dir = NULL;
 }
 
+/*
+ * Removing a leaf is the dearest system call of a run's end (the kernel
+ * takes down each of its files), and a shutdown ends a thousand runs at
+ * once: there, leaves are removed by a thread of their own, on another
+ * CPU, while the loop goes on reaping.  It only ever calls unlinkat() on
+ * the names it is handed (it logs nothing, and touches nothing else);
+ * what it could not remove, cgroup_fini() reports.  No leaf it is handed
+ * is made again: nothing respawns a run once the shutdown has begun.
+ */
+#define RM_BATCH	16
+
+/* Leaf names, each NUL-terminated, one after the other. */
+struct namebuf {
+	char	*buf;
+	size_t	 len, cap;
+};
+
+static struct {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	pthread_t	 tid;
+	bool		 running, stop;
+	bool		 idle;		/* the remover waits on cv */
+	struct namebuf	 todo;		/* the loop's: filled under mu */
+	int		 ntodo;		/* names in it */
+	struct namebuf	 work;		/* the remover's: swapped under mu */
+	struct namebuf	 failed;	/* the remover's, read after join */
+} rmq = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void
+namebuf_add(struct namebuf *nb, const char *name)
+{
+	size_t	n = strlen(name) + 1;
+
+	if (nb->len + n > nb->cap) {
+		nb->cap = nb->len + n > 4096 ? (nb->len + n) * 2 : 4096;
+		nb->buf = xrealloc(nb->buf, nb->cap);
+	}
+	memcpy(nb->buf + nb->len, name, n);
+	nb->len += n;
+}
+
+/*
+ * The remover: swap the queue for its own buffer, remove what is in it,
+ * and come back.  It allocates nothing (a free of the loop's memory here
+ * would contend for malloc's lock with the loop), but on a failure.
+ */
+static void *
+remover_main(void *arg)
+{
+	struct namebuf	 tmp;
+	const char	*name;
+	bool		 stop;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&rmq.mu);
+		while (rmq.todo.len == 0 && !rmq.stop) {
+			rmq.idle = true;
+			pthread_cond_wait(&rmq.cv, &rmq.mu);
+		}
+		rmq.idle = false;
+		stop = rmq.stop && rmq.todo.len == 0;
+		tmp = rmq.work;
+		rmq.work = rmq.todo;
+		rmq.todo = tmp;
+		rmq.todo.len = 0;
+		rmq.ntodo = 0;
+		pthread_mutex_unlock(&rmq.mu);
+		if (stop)
+			return NULL;
+		for (name = rmq.work.buf; name < rmq.work.buf + rmq.work.len;
+		    name += strlen(name) + 1)
+			if (unlinkat(base_fd, name, AT_REMOVEDIR) == -1 &&
+			    errno != ENOENT)
+				namebuf_add(&rmq.failed, name);
+		rmq.work.len = 0;
+	}
+}
+
+/* Hand leaf NAME (relative to base_fd) to the remover; false: cannot. */
+static bool
+remover_push(const char *name)
+{
+	sigset_t	all, old;
+	int		rc = 0;
+
+	pthread_mutex_lock(&rmq.mu);
+	if (!rmq.running) {
+		/* signals stay with the loop's thread */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		rc = pthread_create(&rmq.tid, NULL, remover_main, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		rmq.running = rc == 0;
+	}
+	if (rc == 0) {
+		namebuf_add(&rmq.todo, name);
+		/* woken for a batch, not for each (a busy one finds them when
+		 * it comes back for more); remover_join() takes the rest */
+		if (++rmq.ntodo >= RM_BATCH && rmq.idle)
+			pthread_cond_signal(&rmq.cv);
+	}
+	pthread_mutex_unlock(&rmq.mu);
+	return rc == 0;
+}
+
+/* Wait for the remover to finish its queue; report what it left. */
+static void
+remover_join(const char *base)
+{
+	const char	*name;
+
+	if (!rmq.running)
+		return;
+	pthread_mutex_lock(&rmq.mu);
+	rmq.stop = true;
+	pthread_cond_signal(&rmq.cv);
+	pthread_mutex_unlock(&rmq.mu);
+	pthread_join(rmq.tid, NULL);
+	rmq.running = false;
+	for (name = rmq.failed.buf; name != NULL &&
+	    name < rmq.failed.buf + rmq.failed.len; name += strlen(name) + 1)
+		log_warnx("cannot remove %s/%s: still populated", base, name);
+	free(rmq.todo.buf);
+	free(rmq.work.buf);
+	free(rmq.failed.buf);
+	memset(&rmq.todo, 0, sizeof(rmq.todo));
+	memset(&rmq.work, 0, sizeof(rmq.work));
+	memset(&rmq.failed, 0, sizeof(rmq.failed));
+}
+
+/*
+ * Shutting down, a run is over when its leaf is empty: if it is, the
+ * remover takes the leaf away, and the instance forgets it.  True if the
+ * leaf is empty (or there is none).
+ */
+bool
+cgroup_release_async(struct instance *in)
+{
+	char	 path[1100], buf[256], *p;
+	int	 fd;
+	ssize_t	 n;
+	bool	 populated = true;
+
+	if (in->cg_dir == NULL)
+		return true;
+	snprintf(path, sizeof(path), "%s/cgroup.events", leaf_rel(in));
+	if ((fd = openat(base_fd, path, O_RDONLY | O_CLOEXEC)) == -1)
+		return cgroup_release(in);
+	if ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if ((p = strstr(buf, "populated ")) != NULL)
+			populated = p[10] == '1';
+	}
+	close(fd);
+	if (populated)
+		return false;
+	if (!remover_push(leaf_rel(in)))
+		return cgroup_release(in);
+	free(in->cg_dir);
+	in->cg_dir = NULL;
+	return true;
+}
+
 /* Leave our subtree (back to where we started) and remove it. */
 void
 cgroup_fini(struct drover *d)
@@ -431,6 +597,7 @@ cgroup_fini(struct drover *d)
 
 	if (d->d_cg_base == NULL)
 		return;
+	remover_join(d->d_cg_base);
 	if (base_fd != -1)
 		close(base_fd);
 	base_fd = -1;

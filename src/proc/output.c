@@ -90,11 +90,35 @@ stderr_arm(void *arg)
 		(void)event_add(d->d_stderr_ev, NULL);
 }
 
-/* Watch fd 2 whenever the log queue holds bytes it could not write. */
+static void
+logflush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_batch_flush();
+}
+
+/* Ask for the log's flush once the callbacks of this turn have run. */
+static void
+logflush_arm(void *arg)
+{
+	struct drover	*d = arg;
+
+	event_active(d->d_logflush_ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * Watch fd 2 whenever the log queue holds bytes it could not write, and
+ * write the lines of one turn of the loop together.
+ */
 void
 output_init(struct drover *d)
 {
 	log_on_pending(stderr_arm, d);
+	if ((d->d_logflush_ev = event_new(d->d_base, -1, 0, logflush_cb,
+	    d)) != NULL)
+		log_on_batch(logflush_arm, d);
 }
 
 /*
@@ -262,6 +286,10 @@ output_fini(struct drover *d)
 		filesink_put(d, fs);
 	}
 	log_on_pending(NULL, NULL);
+	log_on_batch(NULL, NULL);
+	if (d->d_logflush_ev != NULL)
+		event_free(d->d_logflush_ev);
+	d->d_logflush_ev = NULL;
 	if (d->d_stderr_ev != NULL)
 		event_free(d->d_stderr_ev);
 	d->d_stderr_ev = NULL;

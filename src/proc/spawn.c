@@ -88,11 +88,20 @@ struct spawn_err {
 #define SLOT_END	(SLOT_GROUP0 + 3 * NCHILD)
 #define CHILD_STACK	(16 * 1024)
 
-/* What the child needs, all prepared before the clone. */
+/*
+ * What the child needs, all prepared before the clone, and all its own: a
+ * child we do not wait for may still read it after a reload has freed
+ * the job's configuration.
+ */
 struct spawn_ctx {
-	const struct job_config	*cfg;
-	const struct proc_config *pc;
 	char			*path;
+	char		       **argv;
+	char			*directory;
+	bool			 set_user;
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 umask;		/* -1: leave it */
+	struct job_limit	 limits[4];	/* as child_limits[] says */
 	char		       **envp;
 	gid_t			*groups;
 	int			 ngroups;
@@ -371,6 +380,10 @@ child_rlimit(struct spawn_ctx *x, int resource, const struct job_limit *l)
 		child_fail(x, ST_RLIMIT, ret);
 }
 
+static const int child_limits[4] = {
+	RLIMIT_NOFILE, RLIMIT_CORE, RLIMIT_NPROC, RLIMIT_AS,
+};
+
 /* The kernel's sigaction, for SIG_DFL (no handler, so no restorer). */
 struct ksigaction {
 	void		*handler;
@@ -383,7 +396,6 @@ struct ksigaction {
 static void __attribute__((noreturn))
 child_exec(struct spawn_ctx *x)
 {
-	const struct job_config	*c = x->cfg;
 	struct ksigaction	 dfl;
 	struct rlimit		 rl;
 	uint64_t		 none = 0;
@@ -419,26 +431,24 @@ child_exec(struct spawn_ctx *x)
 		rl.rlim_max = (rlim_t)x->nofile->max;
 		(void)RSYS2(SYS_setrlimit, RLIMIT_NOFILE, &rl);
 	}
-	child_rlimit(x, RLIMIT_NOFILE, &c->limit_nofile);
-	child_rlimit(x, RLIMIT_CORE, &c->limit_core);
-	child_rlimit(x, RLIMIT_NPROC, &c->limit_nproc);
-	child_rlimit(x, RLIMIT_AS, &c->limit_as);
-	if (c->user != NULL) {
+	for (i = 0; i < 4; i++)
+		child_rlimit(x, child_limits[i], &x->limits[i]);
+	if (x->set_user) {
 		/* the system calls, not libc's: those would signal our
 		 * threads to change their ids too */
 		if ((ret = RSYS2(SYS_setgroups, x->ngroups, x->groups)) < 0)
 			child_fail(x, ST_GROUPS, ret);
-		if ((ret = RSYS3(SYS_setresgid, c->gid, c->gid, c->gid)) < 0)
+		if ((ret = RSYS3(SYS_setresgid, x->gid, x->gid, x->gid)) < 0)
 			child_fail(x, ST_SETGID, ret);
-		if ((ret = RSYS3(SYS_setresuid, c->uid, c->uid, c->uid)) < 0)
+		if ((ret = RSYS3(SYS_setresuid, x->uid, x->uid, x->uid)) < 0)
 			child_fail(x, ST_SETUID, ret);
 	}
-	if (c->umask >= 0)
-		(void)RSYS1(SYS_umask, c->umask);
-	if (x->pc->directory != NULL &&
-	    (ret = RSYS1(SYS_chdir, x->pc->directory)) < 0)
+	if (x->umask >= 0)
+		(void)RSYS1(SYS_umask, x->umask);
+	if (x->directory != NULL &&
+	    (ret = RSYS1(SYS_chdir, x->directory)) < 0)
 		child_fail(x, ST_CHDIR, ret);
-	ret = RSYS3(SYS_execve, x->path, x->pc->argv, x->envp);
+	ret = RSYS3(SYS_execve, x->path, x->argv, x->envp);
 	child_fail(x, ST_EXEC, ret);
 }
 
@@ -623,11 +633,35 @@ static void
 ctx_free(struct spawn_ctx *x)
 {
 	free(x->path);
+	strv_free(x->argv);
+	free(x->directory);
 	strv_free(x->envp);
 	free(x->groups);
-	x->path = NULL;
-	x->envp = NULL;
+	x->path = x->directory = NULL;
+	x->argv = x->envp = NULL;
 	x->groups = NULL;
+}
+
+/* Copy what the child reads of the job's configuration. */
+static void
+ctx_copy_config(struct spawn_ctx *x, const struct instance *in)
+{
+	const struct job_config	*c = in->job->cfg;
+	char * const		*a;
+
+	x->argv = strv_new();
+	for (a = in->pc->argv; *a != NULL; a++)
+		strv_push(&x->argv, *a);
+	x->directory = in->pc->directory != NULL ?
+	    xstrdup(in->pc->directory) : NULL;
+	x->set_user = c->user != NULL;
+	x->uid = c->uid;
+	x->gid = c->gid;
+	x->umask = c->umask;
+	x->limits[0] = c->limit_nofile;
+	x->limits[1] = c->limit_core;
+	x->limits[2] = c->limit_nproc;
+	x->limits[3] = c->limit_as;
 }
 
 /* --- slot groups and child records ------------------------------------- */
@@ -890,11 +924,15 @@ spawn_run(struct instance *in, struct spawn_ctx *x, char *err, size_t errsz)
 static bool
 spawn_may_detach(const struct spawn_ctx *x)
 {
-	const struct job_config	*c = x->cfg;
+	int	i;
 
-	return SPAWN_CLONE3 && spawn_shares_memory() && c->user == NULL &&
-	    x->pc->directory == NULL && !c->limit_nofile.set &&
-	    !c->limit_core.set && !c->limit_nproc.set && !c->limit_as.set;
+	if (!SPAWN_CLONE3 || !spawn_shares_memory() || x->set_user ||
+	    x->directory != NULL)
+		return false;
+	for (i = 0; i < 4; i++)
+		if (x->limits[i].set)
+			return false;
+	return true;
 }
 
 /* Start a run: 0 with in->pid set, or -1 with a message in err. */
@@ -909,8 +947,7 @@ spawn_instance(struct instance *in, char *err, size_t errsz)
 
 	memset(x, 0, sizeof(*x));
 	x->group = (int)(ch - children);
-	x->cfg = in->job->cfg;
-	x->pc = in->pc;
+	ctx_copy_config(x, in);
 	x->cg_fd = x->cg_dirfd = -1;
 	x->nofile = &d->d_nofile;
 	x->late = &in->spawn_late;
@@ -922,8 +959,9 @@ spawn_instance(struct instance *in, char *err, size_t errsz)
 		    strerror(errno));
 		goto out;
 	}
-	if (build_groups(x->cfg, &x->groups, &x->ngroups) == -1) {
-		snprintf(err, errsz, "user %s: too many groups", x->cfg->user);
+	if (build_groups(in->job->cfg, &x->groups, &x->ngroups) == -1) {
+		snprintf(err, errsz, "user %s: too many groups",
+		    in->job->cfg->user);
 		goto out;
 	}
 	if (output_open(in, x->fds, closefds) == -1) {
@@ -1027,15 +1065,19 @@ bool
 spawn_tree_empty(struct instance *in)
 {
 	/*
-	 * Shutting down, the leaf will not serve another run, and a task's
-	 * leaf rarely does (a retry or the next period makes it again):
-	 * removing it answers as well (the kernel refuses while it is
-	 * populated, and then it keeps naming the job's leftovers) in one
-	 * system call instead of reading cgroup.events and removing it
-	 * when the run settles.  A service keeps its leaf for its restart.
+	 * Shutting down, the leaf will not serve another run: if it is
+	 * empty, cgroup.c's remover thread takes it away, off the loop.  A
+	 * task's leaf rarely serves another (a retry or the next period
+	 * makes it again): removing it answers as well (the kernel refuses
+	 * while it is populated, and then it keeps naming the job's
+	 * leftovers) in one system call instead of reading cgroup.events
+	 * and removing it when the run settles.  A service keeps its leaf
+	 * for its restart.
 	 */
-	if (in->cg_dir != NULL && (in->d->d_sd_phase != SD_NONE ||
-	    in->job->cfg->kind == JOB_TASK) && cgroup_release(in))
+	if (in->cg_dir != NULL && in->d->d_sd_phase != SD_NONE)
+		return cgroup_release_async(in);
+	if (in->cg_dir != NULL && in->job->cfg->kind == JOB_TASK &&
+	    cgroup_release(in))
 		return true;
 	if (in->cg_dir != NULL)
 		return cgroup_empty(in);

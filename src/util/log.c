@@ -190,6 +190,46 @@ write_nb(const char *s, size_t n)
 static void	(*pending_cb)(void *);
 static void	*pending_arg;
 
+/*
+ * While the daemon's loop runs, a message is written with the others of
+ * the same turn of the loop (one write for a shutdown's thousand result
+ * lines, not a thousand): the first one queued asks for a flush at the
+ * end of the turn; a full batch goes at once.
+ */
+#define BATCH_MAX	(16 * 1024)
+static void	(*batch_cb)(void *);
+static void	*batch_arg;
+static bool	 batch_armed;
+
+void
+log_on_batch(void (*cb)(void *), void *arg)
+{
+	batch_cb = cb;
+	batch_arg = arg;
+	batch_armed = false;
+}
+
+void
+log_batch_flush(void)
+{
+	batch_armed = false;
+	(void)log_flush();
+}
+
+/* A message was queued: write it now, or with the rest of the turn. */
+static void
+queue_done(void)
+{
+	if (batch_cb == NULL || q.len >= BATCH_MAX) {
+		(void)log_flush();
+		return;
+	}
+	if (!batch_armed) {
+		batch_armed = true;
+		batch_cb(batch_arg);
+	}
+}
+
 void
 log_on_pending(void (*cb)(void *), void *arg)
 {
@@ -384,7 +424,7 @@ log_vmsg(int pri, const char *fmt, va_list ap)
 	if (n >= (int)sizeof(line))
 		n = sizeof(line) - 1;
 	queue_add(line, (size_t)n);
-	log_flush();
+	queue_done();
 out:
 	errno = saved;
 }

@@ -42,6 +42,10 @@ void	 log_job_line(const char *job, const char *instance, int num,
  */
 /* Called whenever a flush leaves bytes queued: the loop must watch fd 2. */
 void	 log_on_pending(void (*)(void *), void *);
+/* while a loop runs: CB(ARG) asks for log_batch_flush() at the end of
+ * its turn (NULL: every message is written at once) */
+void	 log_on_batch(void (*)(void *), void *);
+void	 log_batch_flush(void);
 size_t	 log_flush(void);		/* returns what is still pending */
 void	 log_flush_blocking(void);	/* at exit: everything, waiting */
 /* log_ring_*(): drover's own recent lines, declared in outring.h */

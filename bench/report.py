@@ -318,9 +318,15 @@ def main(outdir):
         over = [v - dead for v in ex]
         gone = r.vals("deadline", "drover", n, "jobs_gone_ms")
         after = [e - g for e, g in zip(ex, gone)] if len(gone) == len(ex) else []
+        # what the kernel takes to end as many contained processes: the
+        # contained limit's stop (signal, reap, rmdir) of the same number
+        lim_stop = r.med("scale", "limit-cg", n, "stop_all_ms")
+        lim_txt = (f"; the contained limit needs {num(lim_stop)} ms to stop {n:,} "
+                   f"(SIGTERM, reap, rmdir: drover ÷ it {ratio(statistics.median(over), lim_stop)})"
+                   if lim_stop else "")
         w(f"| shutdown exits ≤ 50 ms after its deadline ({n} tasks in flight, "
           f"shutdown_timeout = {meta.get('deadline')}) | {mmm(over, 1)} ms past the deadline"
-          + (f"; {mmm(after, 1)} ms after the last task was gone" if after else "") + " | "
+          + (f"; {mmm(after, 1)} ms after the last task was gone" if after else "") + lim_txt + " | "
           f"{verdict(statistics.median(over) <= 50)} (median), {verdict(max(over) <= 50)} (every run) |")
     w("")
 
@@ -549,6 +555,43 @@ def main(outdir):
           f"{mmm([v - dead for v in ex], 1)} | {mmm([a - b for a, b in zip(ex, jg)], 1)} | "
           f"{mmm(r.vals('deadline', 'drover', n, 'shutdown_log_ms'))} |")
         w("")
+
+    # ---- 8 growth
+    gn = r.ns("growth")
+    if gn:
+        w("## 8. Growth: cost per task and per service as N grows\n")
+        w("One-shot tasks as in section 5 (`/bin/true`, 8 in flight), N of them: wall time ÷ N. "
+          "N above 10,000 runs once, smaller N every run (at small N, the runner's own start and exit are a good part of it). Services: the scale-up runs of "
+          "section 1, time until all are running ÷ N and stop time ÷ N. Flat rows are what "
+          "the issue asks for; the analysis names the causes of any growth.\n")
+        w("| tasks N | drover µs/task | spawner-cg µs/task | ÷ | drover, DROVER_NO_CGROUP µs/task | spawner µs/task | ÷ |")
+        w("|---|---|---|---|---|---|---|")
+        for n in gn:
+            d = r.med("growth", "drover", n, "us_per_task")
+            c = r.med("growth", "spawner-cg", n, "us_per_task")
+            dn = r.med("growth", "drover-nocg", n, "us_per_task")
+            sp = r.med("growth", "spawner", n, "us_per_task")
+            w(f"| {n:,} | {mmm(r.vals('growth', 'drover', n, 'us_per_task'), 1) if d else '–'} | "
+              f"{num(c, 1) if c else '–'} | {ratio(d, c) if d and c else '–'} | "
+              f"{num(dn, 1) if dn else '–'} | {num(sp, 1) if sp else '–'} | "
+              f"{ratio(dn, sp) if dn and sp else '–'} |")
+        w("")
+        sn = [n for n in r.ns("scale", "drover") if r.med("scale", "drover", n, "last_ms")]
+        if sn:
+            w("| services N | drover start µs/service | contained limit | ÷ | drover stop µs/service | contained limit | ÷ |")
+            w("|---|---|---|---|---|---|---|")
+            for n in sn:
+                ds = r.med("scale", "drover", n, "last_ms") * 1000 / n
+                ls = r.med("scale", "limit-cg", n, "last_ms")
+                dt = r.med("scale", "drover", n, "stop_all_ms")
+                lt = r.med("scale", "limit-cg", n, "stop_all_ms")
+                ls = ls * 1000 / n if ls else None
+                dt = dt * 1000 / n if dt else None
+                lt = lt * 1000 / n if lt else None
+                w(f"| {n:,} | {num(ds, 1)} | {num(ls, 1) if ls else '–'} | {ratio(ds, ls) if ls else '–'} | "
+                  f"{num(dt, 1) if dt else '–'} | {num(lt, 1) if lt else '–'} | "
+                  f"{ratio(dt, lt) if dt and lt else '–'} |")
+            w("")
 
     if errors:
         w("## Problems during this run\n")

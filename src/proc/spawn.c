@@ -484,11 +484,13 @@ child_entry(void *arg)
 }
 #endif
 
+#if SPAWN_CLONE
 static char *
 child_stack_top(struct spawn_ctx *x)
 {
 	return children[x->group].stack + CHILD_STACK;
 }
+#endif
 
 #if SPAWN_CLONE && defined(__x86_64__) && defined(SYS_clone3)
 #define SPAWN_CLONE3	1

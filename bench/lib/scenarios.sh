@@ -185,8 +185,16 @@ oneshot_config() {
         sink=""
         [[ $runner == drover-inherit ]] && sink=$'stdout = inherit\nstderr = inherit\n'
         [[ $runner == drover-nocg ]] && SUP_ENV=(DROVER_NO_CGROUP=1)
-        printf '[drover]\nsocket = none\n\n[group:g]\njobs = t\nmax_concurrent = %s\n\n[task:t]\ncommand = /bin/true\nnumprocs = %s\n%s' \
-            "$JOBS" "$TASKS" "$sink" >"$WORK/once.ini"
+        # numprocs stops at 10,000: more tasks are more jobs of the group
+        local k jobs_list="" per ntask=$(( (TASKS + 9999) / 10000 ))
+        per=$(( TASKS / ntask ))
+        for ((k = 0; k < ntask; k++)); do jobs_list+="${jobs_list:+,}t$k"; done
+        {
+            printf '[drover]\nsocket = none\n\n[group:g]\njobs = %s\nmax_concurrent = %s\n' "$jobs_list" "$JOBS"
+            for ((k = 0; k < ntask; k++)); do
+                printf '\n[task:t%s]\ncommand = /bin/true\nnumprocs = %s\n%s' "$k" "$per" "$sink"
+            done
+        } >"$WORK/once.ini"
         SUP_CMD=("$DROVER" --once -c "$WORK/once.ini") ;;
     esac
 }

@@ -123,6 +123,16 @@ dir_populated(const char *dir)
 	return populated;
 }
 
+/*
+ * A drover that shuts down leaves its supervisor leaf at once (the move
+ * waits for an RCU grace period, off the loop), and makes this leaf so
+ * that another drover starting meanwhile still takes it for alive; a
+ * crash in a shutdown leaves it behind, and after STOPPING_ALIVE_S the
+ * subtree is a dead drover's again.
+ */
+#define STOPPING_LEAF		"stopping"
+#define STOPPING_ALIVE_S	600
+
 /* Kill and remove what a dead drover left in DIR (drover.PID). */
 static void
 reap_leftover(const char *dir)
@@ -176,6 +186,13 @@ subtree_alive(const char *dir)
 	    time(NULL) - st.st_mtime < 5)
 		alive = true;
 	free(sup);
+	/* shutting down, its drover has already left the supervisor leaf
+	 * (cgroup_bus_cb): a "stopping" leaf says so, for a while */
+	sup = xprintf("%s/" STOPPING_LEAF, dir);
+	if (!alive && stat(sup, &st) == 0 &&
+	    time(NULL) - st.st_mtime < STOPPING_ALIVE_S)
+		alive = true;
+	free(sup);
 	return alive;
 }
 
@@ -210,10 +227,20 @@ move_self(const char *dir)
 	return write_file(dir, "cgroup.procs", pid);
 }
 
-/* A run that is over and will not come back soon gives its leaf up. */
+static void	leave_early(struct drover *);
+
+/*
+ * A run that is over and will not come back soon gives its leaf up; a
+ * shutdown starts leaving our subtree.
+ */
 static void
 cgroup_bus_cb(const struct bus_event *ev, void *arg)
 {
+	if (ev->type == BUS_DROVER) {
+		if (ev->dp.to == DP_STOPPING)
+			leave_early(arg);
+		return;
+	}
 	if (!instance_active(ev->in) && instance_settled(ev->in))
 		(void)cgroup_release(ev->in);
 }
@@ -274,8 +301,8 @@ cgroup_init(struct drover *d)
 		fatal("open %s", base);
 	d->d_cg_base = base;
 	d->d_cg_parent = parent;
-	bus_subscribe(d->d_bus, BUS_PRIO_PROC, BUS_MASK(BUS_STATE),
-	    cgroup_bus_cb, d);
+	bus_subscribe(d->d_bus, BUS_PRIO_PROC, BUS_MASK(BUS_STATE) |
+	    BUS_MASK(BUS_DROVER), cgroup_bus_cb, d);
 	log_debug("cgroup: jobs run under %s", base);
 	return 0;
 }
@@ -447,6 +474,9 @@ static struct {
 	pthread_t	 tid;
 	bool		 running, stop;
 	bool		 idle;		/* the remover waits on cv */
+	char		*move_path;	/* write our pid here, then NULL */
+	char		 move_pid[24];
+	bool		 moved;		/* we left the supervisor leaf */
 	struct namebuf	 todo;		/* the loop's: filled under mu */
 	int		 ntodo;		/* names in it */
 	struct namebuf	 work;		/* the remover's: swapped under mu */
@@ -466,6 +496,22 @@ namebuf_add(struct namebuf *nb, const char *name)
 	nb->len += n;
 }
 
+/* The remover's move of our process: plain system calls, no log. */
+static void
+move_pid_to(const char *procs, const char *pid)
+{
+	int	fd;
+	bool	ok = false;
+
+	if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) != -1) {
+		ok = write(fd, pid, strlen(pid)) == (ssize_t)strlen(pid);
+		close(fd);
+	}
+	pthread_mutex_lock(&rmq.mu);
+	rmq.moved = ok;
+	pthread_mutex_unlock(&rmq.mu);
+}
+
 /*
  * The remover: swap the queue for its own buffer, remove what is in it,
  * and come back.  It allocates nothing (a free of the loop's memory here
@@ -481,11 +527,21 @@ remover_main(void *arg)
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&rmq.mu);
-		while (rmq.todo.len == 0 && !rmq.stop) {
+		while (rmq.todo.len == 0 && !rmq.stop &&
+		    rmq.move_path == NULL) {
 			rmq.idle = true;
 			pthread_cond_wait(&rmq.cv, &rmq.mu);
 		}
 		rmq.idle = false;
+		if (rmq.move_path != NULL) {
+			char	*path = rmq.move_path;
+
+			pthread_mutex_unlock(&rmq.mu);
+			move_pid_to(path, rmq.move_pid);
+			pthread_mutex_lock(&rmq.mu);
+			rmq.move_path = NULL;
+			free(path);
+		}
 		stop = rmq.stop && rmq.todo.len == 0;
 		tmp = rmq.work;
 		rmq.work = rmq.todo;
@@ -504,23 +560,32 @@ remover_main(void *arg)
 	}
 }
 
+/* Start the remover, with rmq.mu held; 0 or an error number. */
+static int
+remover_start(void)
+{
+	sigset_t	all, old;
+	int		rc;
+
+	if (rmq.running)
+		return 0;
+	/* signals stay with the loop's thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&rmq.tid, NULL, remover_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rmq.running = rc == 0;
+	return rc;
+}
+
 /* Hand leaf NAME (relative to base_fd) to the remover; false: cannot. */
 static bool
 remover_push(const char *name)
 {
-	sigset_t	all, old;
-	int		rc = 0;
+	int	rc;
 
 	pthread_mutex_lock(&rmq.mu);
-	if (!rmq.running) {
-		/* signals stay with the loop's thread */
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &old);
-		rc = pthread_create(&rmq.tid, NULL, remover_main, NULL);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		rmq.running = rc == 0;
-	}
-	if (rc == 0) {
+	if ((rc = remover_start()) == 0) {
 		namebuf_add(&rmq.todo, name);
 		/* woken for a batch, not for each (a busy one finds them when
 		 * it comes back for more); remover_join() takes the rest */
@@ -589,20 +654,49 @@ cgroup_release_async(struct instance *in)
 	return true;
 }
 
+/*
+ * The shutdown began: go back to where we started now, on the remover's
+ * thread, while the loop stops the jobs, rather than at exit, where the
+ * write to cgroup.procs (an RCU grace period, 10-20 ms) would be all
+ * that is left to wait for.  The "stopping" leaf keeps us alive to
+ * another drover's eyes; without it, we leave at exit.
+ */
+static void
+leave_early(struct drover *d)
+{
+	if (d->d_cg_base == NULL || base_fd == -1)
+		return;
+	if (mkdirat(base_fd, STOPPING_LEAF, 0755) == -1 && errno != EEXIST)
+		return;
+	pthread_mutex_lock(&rmq.mu);
+	if (rmq.move_path == NULL && !rmq.moved && remover_start() == 0) {
+		rmq.move_path = xprintf("%s/cgroup.procs", d->d_cg_parent);
+		snprintf(rmq.move_pid, sizeof(rmq.move_pid), "%ld",
+		    (long)getpid());
+		pthread_cond_signal(&rmq.cv);
+	}
+	pthread_mutex_unlock(&rmq.mu);
+}
+
 /* Leave our subtree (back to where we started) and remove it. */
 void
 cgroup_fini(struct drover *d)
 {
 	char	*sup;
+	bool	 moved;
 
 	if (d->d_cg_base == NULL)
 		return;
 	remover_join(d->d_cg_base);
+	moved = rmq.moved;	/* the remover has gone: no lock */
 	if (base_fd != -1)
 		close(base_fd);
 	base_fd = -1;
+	sup = xprintf("%s/%s", d->d_cg_base, STOPPING_LEAF);
+	(void)rmdir(sup);
+	free(sup);
 	sup = xprintf("%s/supervisor", d->d_cg_base);
-	if (move_self(d->d_cg_parent) == 0 && rmdir(sup) == -1)
+	if ((moved || move_self(d->d_cg_parent) == 0) && rmdir(sup) == -1)
 		log_warn("rmdir %s", sup);
 	if (rmdir(d->d_cg_base) == -1 && errno != ENOENT)
 		log_warn("rmdir %s", d->d_cg_base);

@@ -301,11 +301,15 @@ static void
 publish_line(struct outstream *os, const char *line, size_t len)
 {
 	struct instance		*in = os->in;
-	struct bus_event	 ev = { .type = BUS_OUTPUT, .in = in,
-				    .job = in->job };
+	struct bus_event	 ev;
 
+	/* asked first: the event is some hundred bytes to clear per line */
 	if (!bus_wants(in->d->d_bus, BUS_OUTPUT))
 		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = BUS_OUTPUT;
+	ev.in = in;
+	ev.job = in->job;
 	ev.out.line = line;
 	ev.out.len = len;
 	ev.out.is_err = os->is_err;

@@ -75,6 +75,7 @@ enum want { WANT_DOWN, WANT_UP };
 #define RUN_KILLED	0x20	/* drover sent SIGKILL */
 #define RUN_FORCED	0x40	/* gave up waiting; pipes closed by force */
 #define RUN_FINISHING	0x80	/* IE_RUN_DONE posted */
+#define RUN_TREE_ASKED	0x100	/* is the tree gone? the answer is on its way */
 
 /* Where a stop escalation stands. */
 enum stop_phase { STOP_NONE, STOP_SIGNALLED, STOP_KILLED };
@@ -200,7 +201,7 @@ struct instance {
 	int64_t		 t_run;		/* task timeout / leftover drain, 0 = none */
 	int64_t		 ready_at;	/* when it became RUNNING */
 	int64_t		 state_since;
-	char		 dep_note[96];
+	char		*dep_note;	/* why it was not started, or NULL */
 
 	/* the current run */
 	pid_t		 pid;
@@ -221,6 +222,11 @@ struct instance {
 	struct event	*ev_timer;
 	char		*cg_dir;	/* cgroup leaf, NULL without cgroups */
 	bool		 cg_killed;	/* cgroup.kill written to the leaf */
+	/* shutting down: the remover is taking the leaf; until it says
+	 * whether it could, signals for the tree wait in cg_owed */
+	bool		 cg_removing;
+	bool		 cg_busy;	/* it could not: leftovers live there */
+	uint64_t	 cg_owed;	/* 1 << signal */
 
 	enum { Q_NONE, Q_WAITING, Q_GROUP } qwhere;
 	TAILQ_ENTRY(instance) qentry;
@@ -239,7 +245,9 @@ struct instance {
 struct engine_ops {
 	int	(*spawn)(struct instance *, char *err, size_t errsz);
 	void	(*kill)(struct instance *, int sig, bool tree);
-	bool	(*tree_empty)(struct instance *);
+	/* 1: the run's tree is gone, 0: not yet, -1: the answer comes
+	 * later, through instance_tree_known() */
+	int	(*tree_empty)(struct instance *);
 	void	(*release)(struct instance *);	/* the run is over */
 	void	(*arm)(struct instance *);	/* (re)arm at min(t_state, t_run) */
 	int64_t	(*now)(void);			/* monotonic ms */
@@ -354,6 +362,7 @@ bool	 instance_is_ready(const struct instance *);	/* satisfies `after` */
 bool	 instance_failed_for_good(const struct instance *);
 int64_t	 backoff_delay(const struct job_config *, int n, uint32_t rnd);
 void	 instance_run_flag(struct instance *, int flag);
+void	 instance_tree_known(struct instance *, bool gone);
 void	 instance_timer_fired(struct instance *);
 bool	 instance_reaped(struct instance *, int status);	/* tree left */
 
@@ -421,7 +430,7 @@ bool	 shutdown_tier_wait(struct instance *, int64_t *tier);
 /* spawn.c */
 int	 spawn_instance(struct instance *, char *err, size_t errsz);
 void	 spawn_kill(struct instance *, int sig, bool tree);
-bool	 spawn_tree_empty(struct instance *);
+int	 spawn_tree_empty(struct instance *);
 void	 spawn_reserve_slots(void);
 void	 spawn_init(struct drover *);
 void	 spawn_fini(void);
@@ -436,8 +445,9 @@ int	 cgroup_prepare(struct instance *, int *dir_fd, int *procs_fd);
 int	 cgroup_procs_fd(int dir_fd);
 bool	 cgroup_empty(struct instance *);
 int	 cgroup_kill(struct instance *, int sig);
+bool	 cgroup_kill_deferred(struct instance *, int sig);
 bool	 cgroup_release(struct instance *);
-bool	 cgroup_release_async(struct instance *);
+int	 cgroup_release_async(struct instance *);
 void	 cgroup_remove(struct instance *);
 void	 cgroup_fini(struct drover *);
 

@@ -346,6 +346,7 @@ instance_free(struct instance *in)
 		event_free(in->ev_timer);
 	strv_free(in->run_env);
 	free(in->late_note);
+	free(in->dep_note);
 	cgroup_remove(in);
 	output_instance_free(in);
 	free(in);

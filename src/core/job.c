@@ -366,6 +366,8 @@ main_exited(struct instance *in)
 
 	if ((in->rflags & RUN_DONE) == RUN_DONE)
 		return;
+	if (in->rflags & RUN_TREE_ASKED)
+		return;		/* instance_tree_known() comes back here */
 	if (in->state == JS_STOPPING) {
 		if (c->killmode == KM_MIXED && in->stop_phase ==
 		    STOP_SIGNALLED && !(in->rflags & RUN_TREE_GONE)) {
@@ -472,13 +474,39 @@ instance_reaped(struct instance *in, int status)
 
 	bus_hold(b);
 	in->rflags |= RUN_REAPED;
-	left = !in->d->d_ops->tree_empty(in);
-	if (!left)
+	switch (in->d->d_ops->tree_empty(in)) {
+	case 1:
 		in->rflags |= RUN_TREE_GONE;
+		break;
+	case -1:
+		in->rflags |= RUN_TREE_ASKED;
+		break;
+	}
+	left = !(in->rflags & RUN_TREE_GONE);
 	instance_event(in, IE_MAIN_EXIT, status);
 	instance_run_flag(in, 0);
 	bus_release(b);
 	return left;
+}
+
+/*
+ * The answer tree_empty() promised: the tree is gone, or leftovers live,
+ * which main_exited() deals with now as it would have at the exit.
+ */
+void
+instance_tree_known(struct instance *in, bool gone)
+{
+	struct bus	*b = in->d->d_bus;
+
+	if (!instance_active(in) || !(in->rflags & RUN_TREE_ASKED))
+		return;
+	bus_hold(b);
+	in->rflags &= ~RUN_TREE_ASKED;
+	if (gone)
+		in->rflags |= RUN_TREE_GONE;
+	main_exited(in);
+	instance_run_flag(in, 0);
+	bus_release(b);
 }
 
 /* A task run is over: success, retry, or give up. */

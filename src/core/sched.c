@@ -16,11 +16,13 @@
  * (sched_gate()) instead of being asked at every dispatch.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bus.h"
 #include "drover.h"
 #include "log.h"
+#include "xmalloc.h"
 
 /* Does [drover] max_concurrent bound this instance?  Tasks only. */
 static bool
@@ -92,8 +94,8 @@ sched_enqueue(struct instance *in)
 		return;
 	if (!sched_deps_ok(in, &why, &failed)) {
 		if (failed) {
-			snprintf(in->dep_note, sizeof(in->dep_note),
-			    "dependency %s failed", why);
+			free(in->dep_note);
+			in->dep_note = xprintf("dependency %s failed", why);
 			instance_event(in, IE_DEP_FAILED, 0);
 			return;
 		}
@@ -256,8 +258,8 @@ sched_recheck_waiting(struct drover *d)
 			group_push(in);
 		} else if (failed) {
 			sched_dequeue(in);
-			snprintf(in->dep_note, sizeof(in->dep_note),
-			    "dependency %s failed", why);
+			free(in->dep_note);
+			in->dep_note = xprintf("dependency %s failed", why);
 			instance_event(in, IE_DEP_FAILED, 0);
 			next = TAILQ_FIRST(&d->d_waiting);
 		}

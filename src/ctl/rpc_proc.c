@@ -269,8 +269,8 @@ describe(char *buf, size_t sz, struct drover *d, const struct instance *in)
 		break;
 	case SV_STARTING:
 		if (in->state == JS_QUEUED)
-			snprintf(buf, sz, "queued%s%s", in->dep_note[0] !=
-			    '\0' ? ": " : "", in->dep_note);
+			snprintf(buf, sz, "queued%s%s", in->dep_note != NULL ?
+			    ": " : "", in->dep_note != NULL ? in->dep_note : "");
 		break;
 	default:
 		break;

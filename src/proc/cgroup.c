@@ -12,6 +12,7 @@
  * start-up.  Without a writable cgroup2, drover falls back to process
  * groups and being a subreaper.
  */
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -26,6 +27,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <event2/event.h>
 
 #include "bus.h"
 #include "drover.h"
@@ -359,6 +362,8 @@ cgroup_prepare(struct instance *in, int *dir_fd, int *procs_fd)
 	 */
 	if (in->cg_dir != NULL && in->cg_killed && cgroup_release(in))
 		in->cg_killed = false;
+	in->cg_busy = in->cg_removing = false;
+	in->cg_owed = 0;
 	if (in->cg_dir == NULL) {
 		leaf = leaf_name(in);
 		in->cg_dir = xprintf("%s/%s", in->d->d_cg_base, leaf);
@@ -392,6 +397,20 @@ bool
 cgroup_empty(struct instance *in)
 {
 	return !dir_populated(in->cg_dir);
+}
+
+/*
+ * While the remover decides whether the leaf is empty, a signal for the
+ * tree is kept for a busy verdict (an empty tree has nobody to get it).
+ * True if kept.
+ */
+bool
+cgroup_kill_deferred(struct instance *in, int sig)
+{
+	if (!in->cg_removing || sig <= 0 || sig >= 64)
+		return false;
+	in->cg_owed |= UINT64_C(1) << sig;
+	return true;
 }
 
 /* SIGKILL through cgroup.kill; other signals to every pid in the leaf. */
@@ -459,8 +478,19 @@ cgroup_remove(struct instance *in)
  * the names it is handed (it logs nothing, and touches nothing else);
  * what it could not remove, cgroup_fini() reports.  No leaf it is handed
  * is made again: nothing respawns a run once the shutdown has begun.
+ *
+ * A leaf handed over when its run's main process is reaped comes with
+ * its instance, which waits for a verdict: removed (the kernel refuses a
+ * populated leaf, so its tree is gone) or busy (leftovers: the loop
+ * watches the leaf as it did before the shutdown).  The loop thus asks
+ * nothing of the kernel at each exit; the remover's rmdir answers.
  */
 #define RM_BATCH	16
+
+struct rm_verdict {
+	struct instance	*in;
+	int		 err;		/* of the rmdir; 0: removed */
+};
 
 /* Leaf names, each NUL-terminated, one after the other. */
 struct namebuf {
@@ -481,7 +511,16 @@ static struct {
 	int		 ntodo;		/* names in it */
 	struct namebuf	 work;		/* the remover's: swapped under mu */
 	struct namebuf	 failed;	/* the remover's, read after join */
-} rmq = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	/* who waits for each name of todo / work (NULL: nobody) */
+	struct instance	**todo_in, **work_in;
+	size_t		 todo_in_cap, work_in_cap;
+	/* verdicts for the loop: room for all it is owed, made by the loop */
+	struct rm_verdict *done;
+	size_t		 ndone, done_cap, owed;
+	int		 efd;		/* eventfd: verdicts wait */
+	struct event	*ev_done, *ev_kick;
+} rmq = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+    .efd = -1 };
 
 static void
 namebuf_add(struct namebuf *nb, const char *name)
@@ -521,8 +560,12 @@ static void *
 remover_main(void *arg)
 {
 	struct namebuf	 tmp;
+	struct instance	**tin, *in;
 	const char	*name;
-	bool		 stop;
+	size_t		 tcap, i;
+	bool		 stop, told;
+	int		 err;
+	uint64_t	 one = 1;
 
 	(void)arg;
 	for (;;) {
@@ -548,15 +591,36 @@ remover_main(void *arg)
 		rmq.todo = tmp;
 		rmq.todo.len = 0;
 		rmq.ntodo = 0;
+		tin = rmq.work_in;
+		tcap = rmq.work_in_cap;
+		rmq.work_in = rmq.todo_in;
+		rmq.work_in_cap = rmq.todo_in_cap;
+		rmq.todo_in = tin;
+		rmq.todo_in_cap = tcap;
 		pthread_mutex_unlock(&rmq.mu);
 		if (stop)
 			return NULL;
-		for (name = rmq.work.buf; name < rmq.work.buf + rmq.work.len;
-		    name += strlen(name) + 1)
-			if (unlinkat(base_fd, name, AT_REMOVEDIR) == -1 &&
-			    errno != ENOENT)
-				namebuf_add(&rmq.failed, name);
+		told = false;
+		for (name = rmq.work.buf, i = 0; name < rmq.work.buf +
+		    rmq.work.len; name += strlen(name) + 1, i++) {
+			err = unlinkat(base_fd, name, AT_REMOVEDIR) == -1 &&
+			    errno != ENOENT ? errno : 0;
+			if ((in = rmq.work_in[i]) == NULL) {
+				if (err != 0)
+					namebuf_add(&rmq.failed, name);
+				continue;
+			}
+			/* the loop made room for every verdict it is owed */
+			pthread_mutex_lock(&rmq.mu);
+			rmq.done[rmq.ndone].in = in;
+			rmq.done[rmq.ndone++].err = err;
+			pthread_mutex_unlock(&rmq.mu);
+			told = true;
+		}
 		rmq.work.len = 0;
+		/* only a counter at its maximum refuses: then it is set */
+		if (told && write(rmq.efd, &one, sizeof(one)) == -1)
+			continue;
 	}
 }
 
@@ -578,22 +642,139 @@ remover_start(void)
 	return rc;
 }
 
-/* Hand leaf NAME (relative to base_fd) to the remover; false: cannot. */
+/*
+ * Hand leaf NAME (relative to base_fd) to the remover, with the instance
+ * that waits for its verdict or NULL; false: cannot.
+ */
 static bool
-remover_push(const char *name)
+remover_push(const char *name, struct instance *in)
 {
 	int	rc;
 
 	pthread_mutex_lock(&rmq.mu);
 	if ((rc = remover_start()) == 0) {
+		if ((size_t)rmq.ntodo >= rmq.todo_in_cap) {
+			rmq.todo_in_cap = rmq.todo_in_cap ? rmq.todo_in_cap *
+			    2 : 256;
+			rmq.todo_in = xreallocarray(rmq.todo_in,
+			    rmq.todo_in_cap, sizeof(*rmq.todo_in));
+		}
+		if (in != NULL && rmq.ndone + rmq.owed + 1 > rmq.done_cap) {
+			rmq.done_cap = (rmq.ndone + rmq.owed + 1) * 2;
+			rmq.done = xreallocarray(rmq.done, rmq.done_cap,
+			    sizeof(*rmq.done));
+		}
+		rmq.owed += in != NULL;
+		rmq.todo_in[rmq.ntodo] = in;
 		namebuf_add(&rmq.todo, name);
 		/* woken for a batch, not for each (a busy one finds them when
-		 * it comes back for more); remover_join() takes the rest */
+		 * it comes back for more); remover_join() takes the rest,
+		 * and a verdict waited for is asked for at the end of the
+		 * loop's turn (remover_kick) */
 		if (++rmq.ntodo >= RM_BATCH && rmq.idle)
 			pthread_cond_signal(&rmq.cv);
 	}
 	pthread_mutex_unlock(&rmq.mu);
 	return rc == 0;
+}
+
+/* The end of a turn that handed over leaves waited for: wake the remover. */
+static void
+remover_kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	pthread_mutex_lock(&rmq.mu);
+	if (rmq.ntodo > 0 && rmq.idle)
+		pthread_cond_signal(&rmq.cv);
+	pthread_mutex_unlock(&rmq.mu);
+}
+
+/* Signals owed to a tree that turned out to have leftovers. */
+static void
+pay_owed(struct instance *in)
+{
+	uint64_t	owed = in->cg_owed;
+	int		sig;
+
+	in->cg_owed = 0;
+	if (owed & (UINT64_C(1) << SIGKILL)) {
+		(void)cgroup_kill(in, SIGKILL);
+		return;
+	}
+	for (sig = 1; sig < 64; sig++)
+		if (owed & (UINT64_C(1) << sig))
+			(void)cgroup_kill(in, sig);
+}
+
+/* The remover's verdicts, in the loop. */
+static void
+remover_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct drover		*d = arg;
+	struct rm_verdict	*v;
+	struct instance		*in;
+	uint64_t		 n;
+	size_t			 nv, i;
+	bool			 busy = false;
+
+	(void)what;
+	if (read(fd, &n, sizeof(n)) == -1 && errno == EAGAIN)
+		return;		/* another turn took them */
+	pthread_mutex_lock(&rmq.mu);
+	nv = rmq.ndone;
+	v = xreallocarray(NULL, nv ? nv : 1, sizeof(*v));
+	memcpy(v, rmq.done, nv * sizeof(*v));
+	rmq.ndone = 0;
+	rmq.owed -= nv;
+	pthread_mutex_unlock(&rmq.mu);
+	for (i = 0; i < nv; i++) {
+		in = v[i].in;
+		in->cg_removing = false;
+		if (v[i].err == 0) {
+			in->cg_owed = 0;
+			free(in->cg_dir);
+			in->cg_dir = NULL;
+			instance_tree_known(in, true);
+		} else if (in->cg_dir != NULL) {
+			/* leftovers: watched as before the shutdown */
+			in->cg_busy = true;
+			pay_owed(in);
+			instance_tree_known(in, false);
+			busy = true;
+		}
+	}
+	free(v);
+	/* their leftovers are our children (we are the subreaper): each
+	 * exit has reap_all() look at these trees again */
+	if (busy)
+		d->d_trees_pending = true;
+}
+
+/* The verdict's plumbing, made by the first leaf that waits for one. */
+static bool
+remover_plumb(struct drover *d)
+{
+	if (rmq.ev_done != NULL)
+		return true;
+	if ((rmq.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+		return false;
+	rmq.ev_done = event_new(d->d_base, rmq.efd, EV_READ | EV_PERSIST,
+	    remover_done, d);
+	rmq.ev_kick = event_new(d->d_base, -1, 0, remover_kick, NULL);
+	if (rmq.ev_done == NULL || rmq.ev_kick == NULL ||
+	    event_add(rmq.ev_done, NULL) == -1) {
+		if (rmq.ev_done != NULL)
+			event_free(rmq.ev_done);
+		if (rmq.ev_kick != NULL)
+			event_free(rmq.ev_kick);
+		rmq.ev_done = rmq.ev_kick = NULL;
+		close(rmq.efd);
+		rmq.efd = -1;
+		return false;
+	}
+	return true;
 }
 
 /* Wait for the remover to finish its queue; report what it left. */
@@ -619,14 +800,30 @@ remover_join(const char *base)
 	memset(&rmq.todo, 0, sizeof(rmq.todo));
 	memset(&rmq.work, 0, sizeof(rmq.work));
 	memset(&rmq.failed, 0, sizeof(rmq.failed));
+	free(rmq.todo_in);
+	free(rmq.work_in);
+	free(rmq.done);
+	rmq.todo_in = rmq.work_in = NULL;
+	rmq.todo_in_cap = rmq.work_in_cap = 0;
+	rmq.done = NULL;
+	rmq.ndone = rmq.done_cap = rmq.owed = 0;
+	rmq.ntodo = 0;
+	if (rmq.ev_done != NULL) {
+		event_free(rmq.ev_done);
+		event_free(rmq.ev_kick);
+		close(rmq.efd);
+	}
+	rmq.ev_done = rmq.ev_kick = NULL;
+	rmq.efd = -1;
 }
 
 /*
- * Shutting down, a run is over when its leaf is empty: if it is, the
- * remover takes the leaf away, and the instance forgets it.  True if the
- * leaf is empty (or there is none).
+ * Shutting down, a run is over when its leaf is empty: the remover's rmdir
+ * says whether it is (-1: the answer comes through remover_done()).  A
+ * leaf found busy is read as before: 1 if it is empty (or there is none),
+ * and the remover takes it away; 0 if not.
  */
-bool
+int
 cgroup_release_async(struct instance *in)
 {
 	char	 path[1100], buf[256], *p;
@@ -635,10 +832,18 @@ cgroup_release_async(struct instance *in)
 	bool	 populated = true;
 
 	if (in->cg_dir == NULL)
-		return true;
+		return 1;
+	if (in->cg_removing)
+		return -1;		/* the remover will say */
+	if (!in->cg_busy && remover_plumb(in->d) &&
+	    remover_push(leaf_rel(in), in)) {
+		in->cg_removing = true;
+		event_active(rmq.ev_kick, 0, 0);
+		return -1;
+	}
 	snprintf(path, sizeof(path), "%s/cgroup.events", leaf_rel(in));
 	if ((fd = openat(base_fd, path, O_RDONLY | O_CLOEXEC)) == -1)
-		return cgroup_release(in);
+		return cgroup_release(in) ? 1 : 0;
 	if ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
 		buf[n] = '\0';
 		if ((p = strstr(buf, "populated ")) != NULL)
@@ -646,12 +851,13 @@ cgroup_release_async(struct instance *in)
 	}
 	close(fd);
 	if (populated)
-		return false;
-	if (!remover_push(leaf_rel(in)))
-		return cgroup_release(in);
+		return 0;
+	if (!remover_push(leaf_rel(in), NULL))
+		return cgroup_release(in) ? 1 : 0;
 	free(in->cg_dir);
 	in->cg_dir = NULL;
-	return true;
+	in->cg_busy = false;
+	return 1;
 }
 
 /*

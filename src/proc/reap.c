@@ -51,6 +51,16 @@ orphan_owner(struct drover *d, pid_t pid)
 	return NULL;
 }
 
+/* Our run's main process is reaped. */
+static void
+reaped(struct drover *d, struct instance *in, int status)
+{
+	pidmap_del(d, in);
+	spawn_reaped(in);	/* a failed exec nobody waited for */
+	if (instance_reaped(in, status))
+		d->d_trees_pending = true;	/* its tree is left */
+}
+
 void
 reap_all(struct drover *d)
 {
@@ -60,6 +70,20 @@ reap_all(struct drover *d)
 	siginfo_t	 si;
 
 	for (;;) {
+		if (d->d_cg_base == NULL) {
+			/* no leaf can name an orphan's job: reap at once */
+			if ((pid = waitpid(-1, &status, WNOHANG)) == -1 &&
+			    errno == EINTR)
+				continue;
+			if (pid <= 0)
+				break;
+			if ((in = pidmap_find(d, pid)) == NULL) {
+				log_debug("reaped orphan %ld", (long)pid);
+				continue;
+			}
+			reaped(d, in, status);
+			continue;
+		}
 		/* look before reaping: an orphan's cgroup names its job */
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
@@ -87,10 +111,7 @@ reap_all(struct drover *d)
 			(void)cgroup_release(orphan);
 		if (pid == -1 || in == NULL)
 			continue;
-		pidmap_del(d, in);
-		spawn_reaped(in);	/* a failed exec nobody waited for */
-		if (instance_reaped(in, status))
-			d->d_trees_pending = true;	/* its tree is left */
+		reaped(d, in, status);
 	}
 	reap_check_trees(d);
 }
@@ -115,7 +136,7 @@ reap_check_trees(struct drover *d)
 			if ((in->rflags & (RUN_ACTIVE | RUN_REAPED |
 			    RUN_TREE_GONE)) != (RUN_ACTIVE | RUN_REAPED))
 				continue;
-			if (d->d_ops->tree_empty(in))
+			if (d->d_ops->tree_empty(in) == 1)
 				instance_run_flag(in, RUN_TREE_GONE);
 			else
 				left = true;

@@ -1042,6 +1042,8 @@ spawn_kill(struct instance *in, int sig, bool tree)
 	if (tree && (in->rflags & RUN_TREE_GONE))
 		return;
 	if (tree) {
+		if (cgroup_kill_deferred(in, sig))
+			return;
 		if (in->cg_dir != NULL && cgroup_kill(in, sig) == 0)
 			return;
 		if (kill(-in->pid, sig) == 0)
@@ -1062,8 +1064,8 @@ spawn_kill(struct instance *in, int sig, bool tree)
 		log_warn("%s: kill %d %ld", in->name, sig, (long)in->pid);
 }
 
-/* Is the run's process tree gone? */
-bool
+/* Is the run's process tree gone?  1 yes, 0 no, -1 told later. */
+int
 spawn_tree_empty(struct instance *in)
 {
 	/*
@@ -1080,10 +1082,10 @@ spawn_tree_empty(struct instance *in)
 		return cgroup_release_async(in);
 	if (in->cg_dir != NULL && in->job->cfg->kind == JOB_TASK &&
 	    cgroup_release(in))
-		return true;
+		return 1;
 	if (in->cg_dir != NULL)
-		return cgroup_empty(in);
-	return kill(-in->pid, 0) == -1 && errno == ESRCH;
+		return cgroup_empty(in) ? 1 : 0;
+	return kill(-in->pid, 0) == -1 && errno == ESRCH ? 1 : 0;
 }
 
 /* The run is over: drop its pid and pipes. */

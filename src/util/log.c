@@ -101,7 +101,8 @@ queue_reserve(size_t n)
 	}
 	need = q.off + q.len + n;
 	if (need > q.cap) {
-		q.cap = need < 65536 ? 65536 : need * 2;
+		/* small at first: an idle daemon should not keep 64 KiB */
+		q.cap = need < 4096 ? 4096 : need * 2;
 		if ((q.buf = realloc(q.buf, q.cap)) == NULL)
 			abort();	/* cannot even log it */
 	}
@@ -127,6 +128,34 @@ needs_escape(unsigned char c)
 	return (c < 0x20 && c != '\t') || c == 0x7f || c == '\\';
 }
 
+/*
+ * How many bytes from the start of s need no escape.  Eight at a time: a
+ * word with no byte below 0x20, no 0x7f and no backslash is plain (the
+ * "has a byte less than" and "has a zero byte" tests of the bit-twiddling
+ * folklore, exact as yes/no answers); a word that fails is looked at byte
+ * by byte, so a tab costs only its word.
+ */
+static size_t
+plain_prefix(const char *s, size_t n)
+{
+	const uint64_t	 ones = 0x0101010101010101ULL;
+	const uint64_t	 high = 0x8080808080808080ULL;
+	uint64_t	 w, del, bs;
+	size_t		 i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		del = w ^ (0x7f * ones);
+		bs = w ^ ((uint64_t)'\\' * ones);
+		if ((((w - 0x20 * ones) & ~w) | ((del - ones) & ~del) |
+		    ((bs - ones) & ~bs)) & high)
+			break;
+	}
+	while (i < n && !needs_escape((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 /* One job line into the queue: prefix, bytes escaped as log_escape()
  * does, newline; one reservation for the worst case. */
 static void
@@ -135,7 +164,7 @@ queue_add_line(const char *head, size_t hlen, const char *s, size_t n)
 	static const char	 hex[] = "0123456789abcdef";
 	char			*p, *start;
 	unsigned char		 c;
-	size_t			 i;
+	size_t			 i, k;
 
 	if ((p = start = queue_reserve(hlen + 4 * n + 1)) == NULL) {
 		q.dropped += hlen + n + 1;
@@ -144,11 +173,12 @@ queue_add_line(const char *head, size_t hlen, const char *s, size_t n)
 	memcpy(p, head, hlen);
 	p += hlen;
 	for (i = 0; i < n; i++) {
+		k = plain_prefix(s + i, n - i);
+		memcpy(p, s + i, k);
+		p += k;
+		if ((i += k) == n)
+			break;
 		c = (unsigned char)s[i];
-		if (!needs_escape(c)) {
-			*p++ = (char)c;
-			continue;
-		}
 		*p++ = '\\';
 		if (c == '\r')
 			*p++ = 'r';
@@ -196,7 +226,7 @@ static void	*pending_arg;
  * lines, not a thousand): the first one queued asks for a flush at the
  * end of the turn; a full batch goes at once.
  */
-#define BATCH_MAX	(16 * 1024)
+#define BATCH_MAX	(64 * 1024)
 static void	(*batch_cb)(void *);
 static void	*batch_arg;
 static bool	 batch_armed;

@@ -295,10 +295,10 @@ fake_kill(struct instance *in, int sig, bool tree)
 {
 }
 
-static bool
+static int
 fake_tree_empty(struct instance *in)
 {
-	return true;
+	return 1;
 }
 
 static void

@@ -30,6 +30,7 @@ static struct {
 	struct killrec	 kills[256];
 	int		 nkills;
 	int		 active, peak;
+	int		 tree_answer;	/* of tree_empty(); 0 means 1 */
 } fk;
 
 static int
@@ -56,10 +57,10 @@ fake_kill(struct instance *in, int sig, bool tree)
 		fk.kills[fk.nkills++] = (struct killrec){ in, sig, tree };
 }
 
-static bool
+static int
 fake_tree_empty(struct instance *in)
 {
-	return true;
+	return fk.tree_answer != 0 ? fk.tree_answer : 1;
 }
 
 static void
@@ -419,6 +420,59 @@ START_TEST(mixed_killmode_kills_leftovers_when_main_exits)
 	ck_assert(fk.kills[0].tree);
 	instance_run_flag(in, RUN_TREE_GONE | RUN_OUT_EOF | RUN_ERR_EOF);
 	ck_assert_int_eq(in->state, JS_EXITED);
+}
+END_TEST
+
+/* The shutdown's leaf remover answers "is the tree gone" after the reap. */
+START_TEST(tree_answered_later_gone_needs_no_kill)
+{
+	struct instance	*in;
+
+	add_job("web", JOB_SERVICE, 1);
+	load();
+	engine_autostart(&d);
+	in = inst("web");
+	advance(1000);
+	instance_event(in, IE_STOP, 0);
+	fk.tree_answer = -1;
+	ck_assert(instance_reaped(in, SIGNALLED(SIGTERM)));
+	instance_run_flag(in, RUN_OUT_EOF | RUN_ERR_EOF);
+	/* not known yet: no SIGKILL for a tree that may be empty */
+	ck_assert_int_eq(count_kills(SIGKILL), 0);
+	ck_assert_int_eq(in->state, JS_STOPPING);
+	instance_tree_known(in, true);
+	ck_assert_int_eq(in->state, JS_STOPPED);
+	ck_assert_int_eq(count_kills(SIGKILL), 0);
+	ck_assert_int_eq(in->last.result, RES_CANCELLED);
+	ck_assert_int_eq(in->last.signal, SIGTERM);
+	ck_assert(!d.d_sd_killed_any);
+}
+END_TEST
+
+START_TEST(tree_answered_later_busy_kills_leftovers)
+{
+	struct instance	*in;
+
+	add_job("web", JOB_SERVICE, 1);
+	load();
+	engine_autostart(&d);
+	in = inst("web");
+	advance(1000);
+	instance_event(in, IE_STOP, 0);
+	fk.tree_answer = -1;
+	ck_assert(instance_reaped(in, SIGNALLED(SIGTERM)));
+	instance_run_flag(in, RUN_OUT_EOF | RUN_ERR_EOF);
+	ck_assert_int_eq(count_kills(SIGKILL), 0);
+	instance_tree_known(in, false);
+	/* leftovers: killmode = mixed kills them now, as at the exit */
+	ck_assert_int_eq(count_kills(SIGKILL), 1);
+	ck_assert(fk.kills[fk.nkills - 1].tree);
+	ck_assert_int_eq(in->state, JS_STOPPING);
+	instance_run_flag(in, RUN_TREE_GONE);
+	ck_assert_int_eq(in->state, JS_STOPPED);
+	/* a second answer for the same run changes nothing */
+	instance_tree_known(in, false);
+	ck_assert_int_eq(count_kills(SIGKILL), 1);
 }
 END_TEST
 
@@ -1019,6 +1073,8 @@ job_suite(void)
 	tcase_add_test(tc, stop_while_queued_never_starts);
 	tcase_add_test(tc, spawn_error_counts_as_failed_start);
 	tcase_add_test(tc, mixed_killmode_kills_leftovers_when_main_exits);
+	tcase_add_test(tc, tree_answered_later_gone_needs_no_kill);
+	tcase_add_test(tc, tree_answered_later_busy_kills_leftovers);
 	tcase_add_test(tc, output_held_by_leftover_is_closed_after_stopwait);
 	suite_add_tcase(s, tc);
 

@@ -219,24 +219,6 @@ static const struct engine_ops real_ops = {
 
 /* --- signals ----------------------------------------------------------- */
 
-/*
- * The shutdown signals every job in one go, and the jobs exit while it
- * does: a SIGCHLD per exit would stop the burst a thousand times to run
- * libevent's handler.  Held meanwhile, it comes once at the end, and one
- * reap_all() takes every exit so far.
- */
-static void
-stop_burst(struct drover *d, int sig)
-{
-	sigset_t	chld, old;
-
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &old);
-	shutdown_signal(d, sig);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
 static void
 signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
@@ -251,7 +233,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	case SIGTERM:
 	case SIGINT:
 	case SIGQUIT:		/* supervisord's third one */
-		stop_burst(d, (int)sig);
+		shutdown_signal(d, (int)sig);
 		break;
 	case SIGHUP:
 		(void)reload_request(d, err, sizeof(err));

@@ -777,6 +777,43 @@ spawn_reserve_slots(void)
 }
 
 /* Hear children take their fds (with the event base, before a spawn). */
+/*
+ * A burst of stop signals (a shutdown, its deadline, a stop of a whole
+ * group) makes a burst of exits while it is sent: a SIGCHLD per exit
+ * would break into it a thousand times (libevent's handler, a write and
+ * a read on its socketpair).  The first signal of a turn of the loop
+ * holds SIGCHLD back; the end of the turn lets it in, once, and one
+ * reap_all() takes every exit so far.
+ */
+static struct event	*ev_unhold;
+static bool		 chld_held;
+static sigset_t		 chld_old;
+
+static void
+unhold_sigchld(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	chld_held = false;
+	sigprocmask(SIG_SETMASK, &chld_old, NULL);
+}
+
+static void
+hold_sigchld(void)
+{
+	sigset_t	chld;
+
+	if (chld_held || ev_unhold == NULL)
+		return;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, &chld_old) == -1)
+		return;
+	chld_held = true;
+	event_active(ev_unhold, 0, 0);
+}
+
 void
 spawn_init(struct drover *d)
 {
@@ -785,6 +822,9 @@ spawn_init(struct drover *d)
 	    slot_event_cb, NULL);
 	if (slot_ev == NULL || event_add(slot_ev, NULL) == -1)
 		fatalx("spawn: cannot watch the slot eventfd");
+	if ((ev_unhold = event_new(d->d_base, -1, 0, unhold_sigchld,
+	    NULL)) == NULL)
+		fatalx("spawn: event_new");
 }
 
 void
@@ -793,6 +833,11 @@ spawn_fini(void)
 	if (slot_ev != NULL)
 		event_free(slot_ev);
 	slot_ev = NULL;
+	if (ev_unhold != NULL)
+		event_free(ev_unhold);
+	ev_unhold = NULL;
+	if (chld_held)
+		unhold_sigchld(-1, 0, NULL);
 }
 
 /* At exit: nothing of ours stays open. */
@@ -1041,6 +1086,7 @@ spawn_kill(struct instance *in, int sig, bool tree)
 		return;
 	if (tree && (in->rflags & RUN_TREE_GONE))
 		return;
+	hold_sigchld();
 	if (tree) {
 		if (cgroup_kill_deferred(in, sig))
 			return;

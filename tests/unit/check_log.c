@@ -30,6 +30,15 @@ capture_stderr(void)
 	log_init(LOG_INFO, false);
 }
 
+/* The test is over: only fd 2 keeps the file. */
+static void
+release_stderr(void)
+{
+	log_flush_blocking();
+	ck_assert_int_eq(close(out_fd), 0);
+	out_fd = -1;
+}
+
 /* Everything written to fd 2 since the last call, NUL-terminated. */
 static char *
 take_output(size_t *len)
@@ -94,6 +103,7 @@ START_TEST(test_plain_and_escapes)
 	check_line("0123456\x01" "89abcdef", 16);
 	check_line("\x1f" "123456789abcdef", 16);
 	check_line("0123456789abcde\\", 16);
+	release_stderr();
 }
 END_TEST
 
@@ -121,6 +131,7 @@ START_TEST(test_random_lines)
 		}
 		check_line(line, len);
 	}
+	release_stderr();
 }
 END_TEST
 
